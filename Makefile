@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test build lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/lodpub serve
+
+build: $(STAMP)
+	$(VENV)/bin/lodpub build
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check publisher tests bench
+
+test: $(STAMP) lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf dist .pytest_cache

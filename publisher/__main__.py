@@ -1,0 +1,5 @@
+"""``python -m publisher`` runs the lodpub command."""
+
+from publisher.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""The only place where IRIs are minted and parsed.
+
+Layout under the base IRI (see docs/model.md):
+
+- things: ``id/{city}/masterplan``, ``id/{city}/themes``, ``id/{city}/{kind}/{key}``
+- vocabularies: ``vocab/{scheme}`` and ``vocab/{scheme}/{concept}`` (fixed namespace)
+- documents about a thing: ``doc/`` + the thing's path, optionally ``.{ext}``
+- named graphs: ``graph/{city}``, ``graph/vocabulary``, ``graph/catalog``
+- metadata: ``catalog``, ``dataset/{city}``, ``dataset/{city}/{format}``, ``dumps/{file}``
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+from publisher.namespaces import ONTOLOGY_IRI, VOCAB
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+# Kinds of resources a city publishes, in the order pages list them.
+KINDS = (
+    "masterplan",
+    "themes",
+    "theme",
+    "table",
+    "organisation",
+    "role",
+    "action",
+    "phase",
+    "source",
+)
+SINGLETON_KINDS = ("masterplan", "themes")
+RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id")
+
+VOCABULARY_GRAPH = "vocabulary"
+CATALOG_GRAPH = "catalog"
+
+
+def is_slug(value: str) -> bool:
+    return bool(SLUG.match(value))
+
+
+@dataclass(frozen=True)
+class DocumentPath:
+    """A parsed request path that names a document about a thing."""
+
+    thing: URIRef
+    extension: str | None
+
+
+@dataclass(frozen=True)
+class Iris:
+    """Mints and parses the IRIs of one deployment, given its base IRI."""
+
+    base: str
+
+    def _iri(self, path: str) -> URIRef:
+        return URIRef(self.base + path)
+
+    # --- minting -------------------------------------------------------------
+    def thing(self, city: str, kind: str, key: str | None = None) -> URIRef:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        if kind in SINGLETON_KINDS:
+            return self._iri(f"id/{city}/{kind}")
+        return self._iri(f"id/{city}/{kind}/{quote(str(key), safe='-')}")
+
+    def role_key(self, role: str, holder: str, kind: str, key: str | None) -> str:
+        """A stable key for a role assignment, derived from what it says."""
+        return "--".join(part for part in (role, holder, kind, key) if part)
+
+    def graph(self, name: str) -> URIRef:
+        return self._iri(f"graph/{name}")
+
+    def catalog(self) -> URIRef:
+        return self._iri("catalog")
+
+    def all_datasets(self) -> URIRef:
+        """The dataset of every city together (VoID's top dataset)."""
+        return self._iri("dataset")
+
+    def dataset(self, city: str) -> URIRef:
+        return self._iri(f"dataset/{city}")
+
+    def distribution(self, city: str, fmt: str) -> URIRef:
+        return self._iri(f"dataset/{city}/{fmt}")
+
+    def data_service(self) -> URIRef:
+        return self._iri("sparql")
+
+    def dump(self, filename: str) -> URIRef:
+        return self._iri(f"dumps/{filename}")
+
+    def build_activity(self, build_id: str) -> URIRef:
+        return self._iri(f"build/{build_id}")
+
+    def software_agent(self) -> URIRef:
+        return self._iri("software/lodpub")
+
+    def context(self) -> URIRef:
+        return self._iri("context.jsonld")
+
+    @staticmethod
+    def vocab(scheme: str, concept: str | None = None) -> URIRef:
+        return URIRef(f"{VOCAB}{scheme}" + (f"/{concept}" if concept else ""))
+
+    # --- documents -----------------------------------------------------------
+    def document(self, thing: str, extension: str | None = None) -> URIRef:
+        """The document describing a thing (slash IRI), optionally in one format."""
+        path = self.path_of(thing)
+        if path is None:
+            raise ValueError(f"{thing} is not under {self.base}")
+        return self._iri(f"doc/{path}" + (f".{extension}" if extension else ""))
+
+    def path_of(self, iri: str) -> str | None:
+        """The part of an IRI after the base, or None when the IRI is elsewhere."""
+        return iri[len(self.base) :] if iri.startswith(self.base) else None
+
+    def is_thing(self, iri: str) -> bool:
+        path = self.path_of(iri)
+        return path is not None and path.startswith(("id/", "vocab/"))
+
+    def parse_document(self, path: str, extensions: tuple[str, ...]) -> DocumentPath | None:
+        """Read ``doc/<thing path>[.ext]``; None when the path is not a document path."""
+        if not path.startswith("doc/"):
+            return None
+        rest, extension = path[4:], None
+        stem, dot, ext = rest.rpartition(".")
+        if dot and ext in extensions and "/" not in ext:
+            rest, extension = stem, ext
+        if not rest.startswith(("id/", "vocab/")):
+            return None
+        return DocumentPath(self._iri(rest), extension)
+
+    @property
+    def ontology(self) -> URIRef:
+        return URIRef(ONTOLOGY_IRI)

@@ -1,0 +1,103 @@
+"""Every RDF and SPARQL-results format the project reads or writes, named once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: its media type, file extension and W3C format IRI."""
+
+    name: str
+    media_type: str
+    extension: str
+    w3c_iri: str
+    eu_file_type: str | None = None
+    rdf_format: RdfFormat | None = None
+    results_format: QueryResultsFormat | None = None
+    datasets: bool = False  # can carry named graphs
+
+    @property
+    def is_rdf(self) -> bool:
+        return self.rdf_format is not None
+
+
+_W3C = "http://www.w3.org/ns/formats/"
+
+TURTLE = Format("turtle", "text/turtle", "ttl", _W3C + "Turtle", "RDF_TURTLE", RdfFormat.TURTLE)
+NTRIPLES = Format(
+    "ntriples",
+    "application/n-triples",
+    "nt",
+    _W3C + "N-Triples",
+    "RDF_N_TRIPLES",
+    RdfFormat.N_TRIPLES,
+)
+RDFXML = Format(
+    "rdfxml", "application/rdf+xml", "rdf", _W3C + "RDF_XML", "RDF_XML", RdfFormat.RDF_XML
+)
+JSONLD = Format(
+    "jsonld", "application/ld+json", "jsonld", _W3C + "JSON-LD", "JSON_LD", RdfFormat.JSON_LD
+)
+TRIG = Format(
+    "trig", "application/trig", "trig", _W3C + "TriG", "RDF_TRIG", RdfFormat.TRIG, datasets=True
+)
+NQUADS = Format(
+    "nquads",
+    "application/n-quads",
+    "nq",
+    _W3C + "N-Quads",
+    "RDF_N_QUADS",
+    RdfFormat.N_QUADS,
+    datasets=True,
+)
+RESULTS_JSON = Format(
+    "json",
+    "application/sparql-results+json",
+    "srj",
+    _W3C + "SPARQL_Results_JSON",
+    results_format=QueryResultsFormat.JSON,
+)
+RESULTS_XML = Format(
+    "xml",
+    "application/sparql-results+xml",
+    "srx",
+    _W3C + "SPARQL_Results_XML",
+    results_format=QueryResultsFormat.XML,
+)
+RESULTS_CSV = Format(
+    "csv",
+    "text/csv",
+    "csv",
+    _W3C + "SPARQL_Results_CSV",
+    "CSV",
+    results_format=QueryResultsFormat.CSV,
+)
+RESULTS_TSV = Format(
+    "tsv",
+    "text/tab-separated-values",
+    "tsv",
+    _W3C + "SPARQL_Results_TSV",
+    "TSV",
+    results_format=QueryResultsFormat.TSV,
+)
+HTML = Format("html", "text/html", "html", _W3C + "RDFa", "HTML")
+
+RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES, TRIG, NQUADS)
+# Formats a single resource document is offered in (graphs only, no datasets).
+DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, RDFXML, NTRIPLES)
+RESULTS_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
+ALL_FORMATS: tuple[Format, ...] = (HTML, *RDF_FORMATS, *RESULTS_FORMATS)
+
+BY_EXTENSION: dict[str, Format] = {f.extension: f for f in ALL_FORMATS}
+BY_NAME: dict[str, Format] = {f.name: f for f in ALL_FORMATS}
+BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in ALL_FORMATS}
+
+
+def lookup(token: str) -> Format | None:
+    """A format from a ``?format=`` value: a name, an extension or a media type."""
+    token = token.strip().lower()
+    return BY_NAME.get(token) or BY_EXTENSION.get(token) or BY_MEDIA_TYPE.get(token)

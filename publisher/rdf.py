@@ -1,0 +1,504 @@
+"""City records → RDF triples with the ontology's terms (docs/model.md). No I/O here.
+
+Alongside the graph it returns where each node and each (node, property) came from, so the
+SHACL gate can point a violation back at the YAML file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
+from rdflib.term import Node
+
+from publisher.iris import Iris
+from publisher.namespaces import (
+    CLV,
+    COV,
+    EU_THEME,
+    EUROVOC,
+    ISTAT_CITY,
+    L0,
+    M8G,
+    ORG,
+    RO,
+    SCHEMA,
+    SMP,
+    TI,
+    VCARD,
+    bind_prefixes,
+)
+from publisher.source import (
+    Action,
+    Amount,
+    City,
+    Figure,
+    Masterplan,
+    Organisation,
+    Origin,
+    Phase,
+    Record,
+    RoleAssignment,
+    SourceDoc,
+    Text,
+    Theme,
+)
+
+ISTAT_VALID_FROM = "1948-01-01"
+
+
+@dataclass
+class CityGraph:
+    """A city's triples plus the YAML origin of every subject and of each property use."""
+
+    city: City
+    graph: Graph
+    origins: dict[Node, Origin] = field(default_factory=dict)
+    field_origins: dict[tuple[Node, URIRef], Origin] = field(default_factory=dict)
+
+    def origin_of(self, node: Node, path: URIRef | None = None) -> Origin | None:
+        if path is not None and (node, path) in self.field_origins:
+            return self.field_origins[(node, path)]
+        return self.origins.get(node)
+
+
+class _Writer:
+    """Adds one city's triples, recording origins as it goes."""
+
+    def __init__(self, city: City, iris: Iris) -> None:
+        self.city = city
+        self.iris = iris
+        self.out = CityGraph(city, bind_prefixes(Graph()))
+        self.g = self.out.graph
+
+    # --- small helpers -------------------------------------------------------------------
+    def iri(self, kind: str, key: str | None = None) -> URIRef:
+        return self.iris.thing(self.city.key, kind, key)
+
+    def start(self, node: Node, record: Record, *types: URIRef) -> Node:
+        """Type a node, note its origin, and add what every resource carries."""
+        for rdf_type in types:
+            self.g.add((node, RDF.type, rdf_type))
+        self.out.origins[node] = record.origin
+        for key in record.sources:
+            self.add(node, DCTERMS.source, self.iri("source", key), record, "sources")
+        if self.city.fictional:
+            self.g.add((node, SMP.fictional, Literal(True)))
+        return node
+
+    def add(
+        self,
+        s: Node,
+        p: URIRef,
+        o: Node | None,
+        record: Record | None = None,
+        name: str | None = None,
+    ) -> None:
+        if o is None:
+            return
+        self.g.add((s, p, o))
+        if record is not None and name is not None:
+            self.out.field_origins[(s, p)] = record.where(name)
+
+    def text(
+        self, s: Node, predicates: tuple[URIRef, ...], text: Text, record: Record, name: str
+    ) -> None:
+        for lang, value in text.items():
+            for p in predicates:
+                self.add(s, p, Literal(value, lang=lang), record, name)
+
+    def date(self, s: Node, p: URIRef, value: dt.date | None, record: Record, name: str) -> None:
+        if value is not None:
+            self.add(s, p, Literal(value.isoformat(), datatype=XSD.date), record, name)
+
+    def amount(
+        self, s: Node, p: URIRef, amount: Amount, record: Record, name: str, money: bool
+    ) -> BNode:
+        node = BNode()
+        self.add(s, p, node, record, name)
+        self.out.origins[node] = record.where(name)
+        if money:
+            self.g.add((node, RDF.type, SMP.InvestmentAmount))
+            self.g.add((node, RDF.type, SCHEMA.MonetaryAmount))
+            self.g.add((node, SCHEMA.currency, Literal("EUR")))
+        for prop, value in (
+            (SCHEMA.value, amount.value),
+            (SCHEMA.minValue, amount.min),
+            (SCHEMA.maxValue, amount.max),
+        ):
+            if value is not None:
+                self.add(node, prop, _decimal(value), record, name)
+        self.g.add((node, SMP.precision, self.iris.vocab("precision", amount.precision)))
+        return node
+
+    # --- resources -----------------------------------------------------------------------
+    def sources(self) -> None:
+        for source in self.city.sources.values():
+            self.source(source)
+
+    def source(self, src: SourceDoc) -> None:
+        node = self.iri("source", src.key)
+        self.start(node, src, SMP.SourceDocument, FOAF.Document, PROV.Entity)
+        self.text(node, (DCTERMS.title, RDFS.label), src.title, src, "title")
+        page = URIRef(src.url)
+        self.add(node, FOAF.page, page, src, "url")
+        self.add(node, SCHEMA.url, page, src, "url")
+        self.add(node, SMP.sourceType, self.iris.vocab("source-type", src.type), src, "type")
+        self.date(node, DCTERMS.issued, src.issued, src, "issued")
+        if src.language:
+            self.add(node, DCTERMS.language, Literal(src.language), src, "language")
+        if src.citation:
+            self.add(node, DCTERMS.bibliographicCitation, Literal(src.citation), src, "citation")
+        self.text(node, (RDFS.comment,), src.note, src, "note")
+        self.publisher(node, src)
+
+    def publisher(self, node: URIRef, src: SourceDoc) -> None:
+        if not src.publisher:
+            return
+        if src.publisher in self.city.organisations:
+            self.add(
+                node, DCTERMS.publisher, self.iri("organisation", src.publisher), src, "publisher"
+            )
+            return
+        agent = BNode()
+        self.add(node, DCTERMS.publisher, agent, src, "publisher")
+        self.g.add((agent, RDF.type, FOAF.Agent))
+        self.g.add((agent, FOAF.name, Literal(src.publisher)))
+        self.out.origins[agent] = src.where("publisher")
+
+    def masterplan(self) -> None:
+        city, plan = self.city, self.city.masterplan
+        node = self.iri("masterplan")
+        self.start(node, plan, SMP.Masterplan, L0.Description, PROV.Entity)
+        self.text(node, (DCTERMS.title, RDFS.label), plan.title, plan, "title")
+        self.text(
+            node, (L0.name,), {k: v for k, v in plan.title.items() if k == "it"}, plan, "title"
+        )
+        self.text(node, (DCTERMS.description,), plan.description, plan, "description")
+        self.date(node, DCTERMS.issued, plan.approved, plan, "approved")
+        self.date(node, SMP.presentedOn, plan.presented, plan, "presented")
+        if plan.homepage:
+            self.add(node, FOAF.page, URIRef(plan.homepage), plan, "homepage")
+        if plan.contact_email:
+            self.contact(node, plan)
+        municipality = self.iri("organisation", city.municipality)
+        self.add(node, DCTERMS.publisher, municipality)
+        place = ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
+        self.add(node, DCTERMS.spatial, place)
+        self.add(node, CLV.hasSpatialCoverage, place)
+        self.add(node, SMP.themeScheme, self.iri("themes"))
+        for body in plan.governance_bodies:
+            self.add(
+                node,
+                SMP.hasGovernanceBody,
+                self.iri("organisation", body),
+                plan,
+                "governance_bodies",
+            )
+        for theme in city.themes.values():
+            if theme.work_table:
+                self.add(node, SMP.hasWorkTable, self.iri("table", theme.key))
+        for action in city.actions:
+            self.add(node, DCTERMS.hasPart, self.iri("action", action))
+        self.add(
+            node,
+            SMP.publishedActionCount,
+            Literal(len(city.actions), datatype=XSD.nonNegativeInteger),
+        )
+        for figure in plan.figures:
+            self.figure(node, figure)
+        for phase in plan.phases:
+            self.phase(node, phase)
+
+    def contact(self, node: URIRef, plan: Masterplan) -> None:
+        """The contact the sources give for the plan, as a vCard (reused by the catalogue)."""
+        card = BNode()
+        self.add(node, DCAT.contactPoint, card, plan, "contact_email")
+        self.out.origins[card] = plan.where("contact_email")
+        self.g.add((card, RDF.type, VCARD.Kind))
+        self.g.add((card, VCARD.fn, Literal(plan.title.get("it", ""))))
+        self.g.add((card, VCARD.hasEmail, URIRef(f"mailto:{plan.contact_email}")))
+
+    def figure(self, plan: URIRef, figure: Figure) -> None:
+        money = figure.kind == "total-investment"
+        node = self.amount(plan, SMP.declaredFigure, figure.amount, figure, "kind", money)
+        self.start(node, figure, SMP.DeclaredFigure)
+        self.out.origins[node] = figure.origin
+        self.add(node, SMP.figureKind, self.iris.vocab("figure-kind", figure.kind), figure, "kind")
+        self.text(node, (RDFS.comment,), figure.note, figure, "note")
+        if money:
+            self.add(plan, SMP.declaredTotalInvestment, node)
+
+    def phase(self, plan: URIRef, phase: Phase) -> None:
+        node = self.iri("phase", str(phase.position))
+        self.start(node, phase, SMP.MethodologyPhase, L0.Activity, PROV.Activity)
+        self.add(plan, PROV.wasGeneratedBy, node)
+        self.add(node, L0.positionInSequence, Literal(phase.position, datatype=XSD.int))
+        if phase.position < len(self.city.masterplan.phases):
+            self.add(node, L0.directlyPrecedes, self.iri("phase", str(phase.position + 1)))
+        self.text(node, (RDFS.label,), phase.label, phase, "label")
+        self.text(node, (DCTERMS.description,), phase.description, phase, "description")
+        if phase.validated_by:
+            self.add(
+                node,
+                SMP.validatedBy,
+                self.iri("organisation", phase.validated_by),
+                phase,
+                "validated_by",
+            )
+        for prop, value, name in (
+            (PROV.startedAtTime, phase.started, "started"),
+            (PROV.endedAtTime, phase.ended, "ended"),
+        ):
+            if value is not None:
+                stamp = Literal(f"{value.isoformat()}T00:00:00Z", datatype=XSD.dateTime)
+                self.add(node, prop, stamp, phase, name)
+
+    def scheme(self) -> None:
+        city = self.city
+        node = self.iri("themes")
+        self.g.add((node, RDF.type, SKOS.ConceptScheme))
+        self.out.origins[node] = city.scheme_origin
+        for key in city.scheme_sources:
+            self.g.add((node, DCTERMS.source, self.iri("source", key)))
+        if city.fictional:
+            self.g.add((node, SMP.fictional, Literal(True)))
+        for lang, value in city.scheme_label.items():
+            for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
+                self.g.add((node, p, Literal(value, lang=lang)))
+        for theme in city.themes.values():
+            if theme.parent is None:
+                self.g.add((node, SKOS.hasTopConcept, self.iri("theme", theme.key)))
+
+    def theme(self, theme: Theme) -> None:
+        node = self.iri("theme", theme.key)
+        scheme = self.iri("themes")
+        self.start(node, theme, SKOS.Concept)
+        self.add(node, SKOS.inScheme, scheme)
+        if theme.parent is None:
+            self.add(node, SKOS.topConceptOf, scheme)
+        else:
+            self.add(node, SKOS.broader, self.iri("theme", theme.parent))
+        for child in theme.children:
+            self.add(node, SKOS.narrower, self.iri("theme", child))
+        self.text(node, (SKOS.prefLabel, RDFS.label), theme.label, theme, "label")
+        self.text(node, (SKOS.definition,), theme.definition, theme, "definition")
+        self.text(node, (SKOS.scopeNote,), theme.note, theme, "note")
+        if theme.notation:
+            self.add(node, SKOS.notation, Literal(theme.notation), theme, "notation")
+        for code in theme.eu_themes:
+            self.add(node, SMP.euDataTheme, EU_THEME[code], theme, "eu_themes")
+            self.add(node, SKOS.closeMatch, EU_THEME[code], theme, "eu_themes")
+        for key in theme.osservatorio_themes:
+            concept = self.iris.vocab("osservatorio-theme", key)
+            self.add(node, SMP.osservatorioTheme, concept, theme, "osservatorio_themes")
+            self.add(node, SKOS.closeMatch, concept, theme, "osservatorio_themes")
+        for number in theme.eurovoc:
+            self.add(node, SKOS.relatedMatch, EUROVOC[number], theme, "eurovoc")
+        if theme.work_table:
+            self.work_table(theme, node)
+
+    def work_table(self, theme: Theme, concept: URIRef) -> None:
+        node = self.iri("table", theme.key)
+        self.start(node, theme, SMP.WorkTable, ORG.Organization)
+        self.add(node, ORG.purpose, concept)
+        labels = {
+            lang: (f"Tavolo {text}" if lang == "it" else f"{text} work table")
+            for lang, text in theme.label.items()
+        }
+        self.text(node, (RDFS.label, FOAF.name), labels, theme, "label")
+        if theme.parent is not None:
+            self.add(node, ORG.subOrganizationOf, self.iri("table", theme.parent))
+
+    def organisation(self, org: Organisation) -> None:
+        node = self.iri("organisation", org.key)
+        if org.type == "steering-committee":
+            types = (
+                SMP.SteeringCommittee,
+                COV.Organization,
+                ORG.Organization,
+                SCHEMA.Organization,
+                FOAF.Agent,
+            )
+        elif org.public:
+            types = (
+                COV.PublicOrganization,
+                COV.Organization,
+                ORG.Organization,
+                M8G.PublicOrganisation,
+                SCHEMA.GovernmentOrganization,
+                SCHEMA.Organization,
+                FOAF.Agent,
+            )
+        else:
+            types = (COV.Organization, ORG.Organization, SCHEMA.Organization, FOAF.Agent)
+        self.start(node, org, *types)
+        self.text(node, (FOAF.name, RDFS.label), org.name, org, "name")
+        self.text(node, (SKOS.note,), org.note, org, "note")
+        if org.homepage:
+            self.add(node, FOAF.homepage, URIRef(org.homepage), org, "homepage")
+        if org.ipa_code:
+            self.add(node, COV.IPAcode, Literal(org.ipa_code), org, "ipa_code")
+        for iri in org.same_as:
+            self.add(node, OWL.sameAs, URIRef(iri), org, "same_as")
+        if org.key == self.city.municipality:
+            self.add(node, DCTERMS.spatial, ISTAT_CITY[f"{self.city.istat}-({ISTAT_VALID_FROM})"])
+
+    def role(self, role: RoleAssignment) -> None:
+        key = self.iris.role_key(role.role, role.holder, role.target_kind, role.target_key)
+        node = self.iri("role", key)
+        self.start(node, role, SMP.RoleAssignment, ORG.Membership, RO.TimeIndexedRole)
+        holder = self.iri("organisation", role.holder)
+        concept = self.iris.vocab("role", role.role)
+        target = (
+            self.iri("masterplan")
+            if role.target_kind == "masterplan"
+            else self.iri(role.target_kind, role.target_key)
+        )
+        for prop in (ORG.member, RO.isRoleInTimeOf):
+            self.add(node, prop, holder, role, "holder")
+        self.g.add((holder, RO.holdsRoleInTime, node))
+        self.g.add((holder, ORG.hasMembership, node))
+        for prop in (ORG.role, RO.withRole):
+            self.add(node, prop, concept, role, "role")
+        self.add(node, RO.forEntity, target, role, "of")
+        if role.target_kind in ("table", "organisation"):
+            self.add(node, ORG.organization, target, role, "of")
+        self.text(node, (RDFS.comment,), role.note, role, "note")
+        self.role_label(node, role)
+        if role.since is not None or role.until is not None:
+            self.interval(node, role)
+
+    def role_label(self, node: URIRef, role: RoleAssignment) -> None:
+        """A readable label: "<holder>: <role> — <target>", built from the keys' labels."""
+        holder = self.city.organisations[role.holder].name
+        target = self.target_name(role)
+        for lang in ("it", "en"):
+            name = holder.get(lang, holder.get("it", role.holder))
+            what = target.get(lang, target.get("it", ""))
+            label = f"{name}: {role.role.replace('-', ' ')} — {what}"
+            self.g.add((node, RDFS.label, Literal(label, lang=lang)))
+
+    def target_name(self, role: RoleAssignment) -> Text:
+        city = self.city
+        if role.target_kind == "masterplan":
+            return city.masterplan.title
+        if role.target_kind == "table":
+            return city.themes[role.target_key].label
+        if role.target_kind == "action":
+            return city.actions[role.target_key].title
+        return city.organisations[role.target_key].name
+
+    def interval(self, node: URIRef, role: RoleAssignment) -> None:
+        interval = BNode()
+        self.out.origins[interval] = role.where("since" if role.since is not None else "until")
+        for prop in (ORG.memberDuring, TI.hasTemporalEntity):
+            self.g.add((node, prop, interval))
+        self.g.add((interval, RDF.type, TIME.Interval))
+        self.g.add((interval, RDF.type, TI.TimeInterval))
+        for prop, value, name in (
+            (TIME.hasBeginning, role.since, "since"),
+            (TIME.hasEnd, role.until, "until"),
+        ):
+            if value is None:
+                continue
+            instant = BNode()
+            self.out.origins[instant] = role.where(name)
+            self.g.add((interval, prop, instant))
+            self.g.add((instant, RDF.type, TIME.Instant))
+            if isinstance(value, int):
+                self.g.add((instant, TIME.inXSDgYear, Literal(f"{value:04d}", datatype=XSD.gYear)))
+            else:
+                self.g.add((instant, TIME.inXSDDate, Literal(value.isoformat(), datatype=XSD.date)))
+
+    def action(self, action: Action) -> None:
+        node = self.iri("action", action.key)
+        self.start(node, action, SMP.Action, L0.Description)
+        self.add(node, DCTERMS.identifier, Literal(action.identifier), action, "identifier")
+        self.text(node, (DCTERMS.title, RDFS.label), action.title, action, "title")
+        self.text(
+            node, (L0.name,), {k: v for k, v in action.title.items() if k == "it"}, action, "title"
+        )
+        self.text(node, (DCTERMS.description,), action.description, action, "description")
+        self.add(node, DCTERMS.isPartOf, self.iri("masterplan"))
+        self.add(node, DCTERMS.subject, self.iri("theme", action.theme), action, "theme")
+        if action.subtheme:
+            self.add(node, DCTERMS.subject, self.iri("theme", action.subtheme), action, "subtheme")
+        for prop, scheme, value, name in (
+            (SMP.timeframe, "timeframe", action.timeframe, "timeframe"),
+            (SMP.ictRole, "ict-role", action.ict_role, "ict_role"),
+            (SMP.fundingType, "funding-type", action.funding, "funding"),
+            (SMP.status, "action-status", action.status, "status"),
+        ):
+            if value:
+                self.add(node, prop, self.iris.vocab(scheme, value), action, name)
+        if action.investment is not None:
+            self.amount(
+                node, SMP.plannedInvestment, action.investment, action, "investment", money=True
+            )
+        if action.start or action.end:
+            self.period(node, action)
+
+    def period(self, node: URIRef, action: Action) -> None:
+        period = BNode()
+        self.add(node, DCTERMS.temporal, period, action, "start" if action.start else "end")
+        self.out.origins[period] = action.where("start" if action.start else "end")
+        self.g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        self.date(period, DCAT.startDate, action.start, action, "start")
+        self.date(period, DCAT.endDate, action.end, action, "end")
+
+    def action_roles(self) -> list[RoleAssignment]:
+        """Lead, partners and funders of each action become role assignments."""
+        roles = []
+        for action in self.city.actions.values():
+            people = [("lead", action.lead, "lead")] if action.lead else []
+            people += [("partner", key, "partners") for key in action.partners]
+            people += [("funder", key, "funders") for key in action.funders]
+            for role, holder, name in people:
+                roles.append(
+                    RoleAssignment(
+                        key="",
+                        origin=action.where(name),
+                        sources=list(action.sources),
+                        lines={
+                            "holder": action.where(name),
+                            "role": action.where(name),
+                            "of": action.origin,
+                            "sources": action.where("sources"),
+                        },
+                        role=role,
+                        holder=holder,
+                        target_kind="action",
+                        target_key=action.key,
+                    )
+                )
+        return roles
+
+    def write(self) -> CityGraph:
+        self.sources()
+        self.masterplan()
+        self.scheme()
+        for theme in self.city.themes.values():
+            self.theme(theme)
+        for org in self.city.organisations.values():
+            self.organisation(org)
+        for action in self.city.actions.values():
+            self.action(action)
+        for role in [*self.city.roles, *self.action_roles()]:
+            self.role(role)
+        return self.out
+
+
+def _decimal(value: Decimal) -> Literal:
+    """An xsd:decimal in the shortest plain form (1.5, 124000000): what SPARQL engines
+    return, so dumps and query results agree; never an exponent, never a float."""
+    text = format(value.normalize(), "f")
+    return Literal(text, datatype=XSD.decimal)
+
+
+def city_graph(city: City, iris: Iris) -> CityGraph:
+    """The RDF of one city, with the YAML origin of every subject."""
+    return _Writer(city, iris).write()

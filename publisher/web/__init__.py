@@ -1,0 +1,1 @@
+"""The web layer: serves dist/ (never builds RDF from YAML)."""

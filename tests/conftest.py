@@ -1,0 +1,209 @@
+"""Shared fixtures: a tiny build output, an app over it and a real HTTP server.
+
+Fixtures (all session-scoped: the data is read-only):
+
+``fixture_dist`` -> pathlib.Path
+    A ``dist/`` folder as ``lodpub build`` writes it, small enough to reason about:
+    ``dataset.nq`` with two named graphs (``<base>graph/testcity`` and
+    ``<base>graph/vocabulary``) holding language-tagged literals (it/en), xsd:decimal
+    values, an IRI with a non-ASCII character (``.../organisation/università``), a blank
+    node and one triple present in *both* graphs (to test the union's deduplication);
+    plus ``manifest.json`` (build_id, built_at, cities, files).
+
+``fixture_facts`` -> Facts
+    What ``fixture_dist`` holds: graph IRIs, per-graph and union triple counts, build id
+    and time, some resource IRIs. Assert against these instead of repeating numbers.
+
+``fixture_config`` -> publisher.config.Config
+    The documented defaults with ``dist_dir`` pointing at ``fixture_dist``.
+
+``app`` -> flask.Flask
+    ``create_app(fixture_config)``, i.e. the embedded store over ``fixture_dist``.
+    Use ``app.test_client()`` for in-process requests.
+
+``live_server`` -> str
+    The base URL (``http://127.0.0.1:<port>``, no trailing slash) of a real threaded
+    werkzeug server running ``app`` in a background thread; shut down at the end.
+
+``http`` -> callable
+    ``http(method, path, body=None, headers=None) -> Reply`` against ``live_server`` with
+    ``http.client``, which sends exactly the headers given (no implicit Content-Type, unlike
+    urllib). ``Reply`` has ``status``, ``headers`` (case-insensitive ``get``/``get_all``),
+    ``body`` (bytes), ``text`` and ``json()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from publisher.config import Config, load_config
+from publisher.web.app import create_app
+
+BASE = "https://w3id.org/smartcity-masterplan/"
+CITY_GRAPH = BASE + "graph/testcity"
+VOCAB_GRAPH = BASE + "graph/vocabulary"
+MASTERPLAN = BASE + "id/testcity/masterplan"
+UNIVERSITY = BASE + "id/testcity/organisation/università"
+ACTION = BASE + "id/testcity/action/a1"
+ACTIVE = BASE + "vocab/status/active"
+SMP = "https://w3id.org/smartcity-masterplan/ontology#"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+XSD_DECIMAL = "<http://www.w3.org/2001/XMLSchema#decimal>"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SHARED_TRIPLE = f'<{ACTIVE}> {RDFS_LABEL} "attivo"@it'
+
+CITY_TRIPLES = [
+    f"<{MASTERPLAN}> {RDF_TYPE} <{SMP}Masterplan>",
+    f'<{MASTERPLAN}> {RDFS_LABEL} "Masterplan di prova"@it',
+    f'<{MASTERPLAN}> {RDFS_LABEL} "Test masterplan"@en',
+    f'<{MASTERPLAN}> <{SMP}budget> "12.50"^^{XSD_DECIMAL}',
+    f"<{UNIVERSITY}> {RDF_TYPE} <http://www.w3.org/ns/org#Organization>",
+    f'<{UNIVERSITY}> {RDFS_LABEL} "Università degli Studi"@it',
+    f"<{ACTION}> {RDF_TYPE} <{SMP}Action>",
+    f'<{ACTION}> {RDFS_LABEL} "Azione «uno», con virgola"@it',
+    f'<{ACTION}> <{SMP}budget> "1000000.00"^^{XSD_DECIMAL}',
+    f"<{ACTION}> <{SMP}partOf> <{MASTERPLAN}>",
+    f"<{ACTION}> <{SMP}status> <{ACTIVE}>",
+    f"<{ACTION}> <{SMP}contact> _:contact",
+    '_:contact <http://www.w3.org/2006/vcard/ns#fn> "Ufficio Smart City"',
+    SHARED_TRIPLE,
+]
+VOCAB_TRIPLES = [
+    f"<{ACTIVE}> {RDF_TYPE} <{SKOS}Concept>",
+    f'<{ACTIVE}> <{SKOS}prefLabel> "attivo"@it',
+    f'<{ACTIVE}> <{SKOS}prefLabel> "active"@en',
+    f"<{ACTIVE}> <{SKOS}inScheme> <{BASE}vocab/status>",
+    f"<{BASE}vocab/status> {RDF_TYPE} <{SKOS}ConceptScheme>",
+    SHARED_TRIPLE,
+]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the fixture dist holds."""
+
+    base: str = BASE
+    city_graph: str = CITY_GRAPH
+    vocab_graph: str = VOCAB_GRAPH
+    graphs: tuple[str, ...] = (CITY_GRAPH, VOCAB_GRAPH)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {CITY_GRAPH: len(CITY_TRIPLES), VOCAB_GRAPH: len(VOCAB_TRIPLES)}
+    )
+    union_count: int = len(CITY_TRIPLES) + len(VOCAB_TRIPLES) - 1  # one triple is shared
+    build_id: str = "test-build-0001"
+    built_at: str = "2025-01-15T10:00:00Z"
+    masterplan: str = MASTERPLAN
+    university: str = UNIVERSITY
+    action: str = ACTION
+    active: str = ACTIVE
+    smp: str = SMP
+
+
+@pytest.fixture(scope="session")
+def fixture_facts() -> Facts:
+    return Facts()
+
+
+@pytest.fixture(scope="session")
+def fixture_dist(tmp_path_factory: pytest.TempPathFactory, fixture_facts: Facts) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    lines = [f"{t} <{CITY_GRAPH}> ." for t in CITY_TRIPLES]
+    lines += [f"{t} <{VOCAB_GRAPH}> ." for t in VOCAB_TRIPLES]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    (dist / "dataset.nq").write_bytes(data)
+    manifest = {
+        "build_id": fixture_facts.build_id,
+        "built_at": fixture_facts.built_at,
+        "software_version": "0.1.0",
+        "cities": ["testcity"],
+        "files": {
+            "dataset.nq": {
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "media_type": "application/n-quads",
+            }
+        },
+    }
+    (dist / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return dist
+
+
+@pytest.fixture(scope="session")
+def fixture_config(fixture_dist: Path) -> Config:
+    return load_config(overrides={"dist_dir": str(fixture_dist)}, root=fixture_dist.parent)
+
+
+@pytest.fixture(scope="session")
+def app(fixture_config: Config) -> Flask:
+    application = create_app(fixture_config)
+    application.testing = True
+    return application
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@dataclass
+class Reply:
+    """One HTTP response as received."""
+
+    status: int
+    headers: Message
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def media_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip()
+
+
+@pytest.fixture(scope="session")
+def http(live_server: str) -> Callable[..., Reply]:
+    address = urlsplit(live_server)
+
+    def send(
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        connection = HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
+            payload = body.encode("utf-8") if isinstance(body, str) else body
+            connection.request(method, path, body=payload, headers=headers or {})
+            response = connection.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+    return send
