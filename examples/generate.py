@@ -28,17 +28,21 @@ from typing import Any
 
 import yaml
 
+from publisher.iris import SLUG
+from publisher.source import (
+    FILES_OPTIONAL,
+    FILES_REQUIRED,
+    FUNDING_TYPES,
+    ICT_ROLES,
+    OSSERVATORIO_THEMES,
+    STATUSES,
+)
+
 EXAMPLES_DIR = Path(__file__).resolve().parent
 
-# The files of a city folder, in the order docs/data-format.md lists them.
-FILE_NAMES = (
-    "sources.yaml",
-    "masterplan.yaml",
-    "themes.yaml",
-    "organisations.yaml",
-    "roles.yaml",
-    "actions.yaml",
-)
+# The files of a city folder, and the controlled values, come from the loader itself so the
+# generator can never drift from what the build accepts.
+FILE_NAMES = FILES_REQUIRED + FILES_OPTIONAL
 
 # The committed fictional cities: folder (= city key) -> generation parameters.
 DEMO_CITIES: dict[str, dict[str, Any]] = {
@@ -54,53 +58,7 @@ HEADER = (
     "# examples/README.md.\n"
 )
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
-# Controlled values (docs/data-format.md, docs/model.md).
-TIMEFRAMES = ("short", "medium", "long")
-ICT_ROLES = ("characterising", "enabling", "none")
-FUNDING_TYPES = ("public", "private", "public-private-partnership", "mixed", "to-be-defined")
-STATUSES = ("proposed", "planned", "in-progress", "completed", "suspended", "cancelled")
-ROLES = (
-    "process-coordinator",
-    "coordinator",
-    "team-leader",
-    "lead",
-    "partner",
-    "protocol-signatory",
-    "steering-committee-member",
-    "technical-advisor",
-    "member",
-    "funder",
-)
-FIGURE_KINDS = (
-    "actions",
-    "total-investment",
-    "short-term-actions-share",
-    "participants",
-    "participating-organisations",
-    "work-tables",
-    "methodology-phases",
-)
-PRECISIONS = ("exact", "approximate", "more-than", "at-least")
-SOURCE_TYPES = (
-    "web-page",
-    "press-release",
-    "news-article",
-    "magazine-article",
-    "academic-paper",
-    "controlled-vocabulary",
-)
-OSSERVATORIO_THEMES = (
-    "governance",
-    "environment",
-    "economy",
-    "people",
-    "living",
-    "mobility",
-    "planning",
-    "energy",
-)
 
 # --------------------------------------------------------------------------------------------
 # Word lists. Themes: (key, it, en, eu_themes, osservatorio_themes, eurovoc, topics, subs).

@@ -20,12 +20,12 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
 from pyoxigraph import parse as ox_parse
 from pyoxigraph import serialize as ox_serialize
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from publisher import __version__
 from publisher.catalog import BuildInfo, DumpFile, catalog_graph
 from publisher.config import Config
-from publisher.iris import CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
+from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
 from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
 from publisher.namespaces import PREFIXES, bind_prefixes
 from publisher.ontodoc import write_docs
@@ -74,7 +74,7 @@ def _to_quads(graph: Graph, graph_iri: URIRef | None) -> list[Quad]:
     ]
 
 
-def _write_graph(graph: Graph, fmt: Format, path: Path, graph_iri: URIRef) -> None:
+def _write_graph(graph: Graph, quads: list[Quad], fmt: Format, path: Path) -> None:
     """One graph to a file: rdflib for prefixed Turtle and JSON-LD, pyoxigraph otherwise."""
     if fmt is TURTLE:
         graph.serialize(path, format="turtle", encoding="utf-8")
@@ -84,10 +84,8 @@ def _write_graph(graph: Graph, fmt: Format, path: Path, graph_iri: URIRef) -> No
         )
         path.write_text(text, encoding="utf-8")
     else:
-        quads = _to_quads(graph, graph_iri if fmt.datasets else None)
-        if not fmt.datasets:
-            quads = [q.triple for q in quads]
-        path.write_bytes(ox_serialize(quads, format=fmt.rdf_format) or b"")
+        items = quads if fmt.datasets else [q.triple for q in quads]
+        path.write_bytes(ox_serialize(items, format=fmt.rdf_format) or b"")
 
 
 def _describe(path: Path, fmt: Format, city: str, root: Path) -> DumpFile:
@@ -168,31 +166,26 @@ class Builder:
     def write(self, tmp: Path, cities: list[City], graphs: list[CityGraph]) -> int:
         dumps_dir = tmp / "dumps"
         dumps_dir.mkdir()
-        everything = Dataset()
         dump_files: list[DumpFile] = []
+        city_quads: list[Quad] = []
         for located in graphs:
             key = located.city.key
-            graph_iri = self.iris.graph(key)
             self.say(f"{key}: writing dumps")
+            quads = _to_quads(located.graph, self.iris.graph(key))
             for fmt in CITY_DUMP_FORMATS:
                 path = dumps_dir / f"{key}.{fmt.extension}"
-                _write_graph(located.graph, fmt, path, graph_iri)
+                _write_graph(located.graph, quads, fmt, path)
                 dump_files.append(_describe(path, fmt, key, tmp))
-            named = everything.graph(graph_iri)
-            for triple in located.graph:
-                named.add(triple)
-        ontology_dir = self.config.path("ontology_dir")
-        vocabulary = _vocabulary(ontology_dir)
-        (tmp / "ontology").mkdir()
-        for path in sorted(ontology_dir.glob("*.ttl")):
-            shutil.copyfile(path, tmp / "ontology" / path.name)
-        self.say("ontology: writing HTML documentation (pyLODE)")
-        write_docs(ontology_dir / ONTOLOGY_FILE, tmp / "ontology")
-        ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            city_quads += quads
+        for fmt in (TRIG, NQUADS):
+            path = dumps_dir / f"{ALL_CITIES}.{fmt.extension}"
+            path.write_bytes(ox_serialize(city_quads, format=fmt.rdf_format) or b"")
+            dump_files.append(_describe(path, fmt, ALL_CITIES, tmp))
+        vocabulary = self._ontology(tmp)
         info = BuildInfo(
             self.build_id,
             self.started,
-            ended,
+            dt.datetime.now(dt.UTC).replace(microsecond=0),
             [str(p.relative_to(self.data_dir.parent)) for c in cities for p in c.files()],
         )
         catalog = catalog_graph(self.config, cities, dump_files, info)
@@ -200,29 +193,24 @@ class Builder:
         if problems:
             raise BuildError([f"catalogue: {p}" for p in problems])
         catalog.serialize(tmp / "catalog.ttl", format="turtle", encoding="utf-8")
-        for name, graph in ((VOCABULARY_GRAPH, vocabulary), (CATALOG_GRAPH, catalog)):
-            named = everything.graph(self.iris.graph(name))
-            for triple in graph:
-                named.add(triple)
-        self._write_all(tmp, everything)
+        everything = (
+            city_quads
+            + _to_quads(vocabulary, self.iris.graph(VOCABULARY_GRAPH))
+            + _to_quads(catalog, self.iris.graph(CATALOG_GRAPH))
+        )
+        (tmp / STORE_FILE).write_bytes(ox_serialize(everything, format=RdfFormat.N_QUADS) or b"")
         (tmp / CONTEXT_FILE).write_text(json.dumps(jsonld_context(), indent=2), encoding="utf-8")
         return len(everything)
 
-    def _write_all(self, tmp: Path, everything: Dataset) -> None:
-        nquads = everything.serialize(format="nquads", encoding="utf-8")
-        quads = list(ox_parse(nquads, format=RdfFormat.N_QUADS))
-        (tmp / STORE_FILE).write_bytes(ox_serialize(quads, format=RdfFormat.N_QUADS) or b"")
-        city_quads = [
-            q
-            for q in quads
-            if not str(q.graph_name.value).endswith(
-                (f"graph/{VOCABULARY_GRAPH}", f"graph/{CATALOG_GRAPH}")
-            )
-        ]
-        for fmt in (TRIG, NQUADS):
-            (tmp / "dumps" / f"all.{fmt.extension}").write_bytes(
-                ox_serialize(city_quads, format=fmt.rdf_format) or b""
-            )
+    def _ontology(self, tmp: Path) -> Graph:
+        """Copy the ontology files, write their pyLODE pages; return them as one graph."""
+        ontology_dir = self.config.path("ontology_dir")
+        (tmp / "ontology").mkdir()
+        for path in sorted(ontology_dir.glob("*.ttl")):
+            shutil.copyfile(path, tmp / "ontology" / path.name)
+        self.say("ontology: writing HTML documentation (pyLODE)")
+        write_docs(ontology_dir / ONTOLOGY_FILE, tmp / "ontology")
+        return _vocabulary(ontology_dir)
 
     def manifest(self, tmp: Path, cities: list[City], triples: int) -> None:
         files = dict(

@@ -14,7 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XS
 
 from publisher import __version__
 from publisher.config import Config
-from publisher.iris import Iris
+from publisher.iris import ALL_CITIES, Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import (
     DCATAPIT,
@@ -33,9 +33,23 @@ from publisher.namespaces import (
 from publisher.rdf import ISTAT_VALID_FROM
 from publisher.source import City
 
-IANA = "https://www.iana.org/assignments/media-types/"
+IANA = "http://www.iana.org/assignments/media-types/"  # the form DCAT-AP examples use
 EU_THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
 CC_BY_40 = LICENCES_IT["A21_CCBY40"]
+DUMP_TEXT = {  # (one city, every city)
+    "it": ("Dump completo dei dati della città", "Tutte le città, ciascuna nel proprio grafo"),
+    "en": ("Complete dump of the city's data", "Every city, each in its own named graph"),
+}
+ALL_TEXT = {
+    DCTERMS.title: {
+        "it": "Dati collegati di tutti i masterplan pubblicati",
+        "en": "Linked data of every published masterplan",
+    },
+    DCTERMS.description: {
+        "it": "L'unione dei dataset delle città, ciascuna nel proprio grafo.",
+        "en": "The union of the cities' datasets, each city in its own named graph.",
+    },
+}
 CATALOG_TEXT = {
     DCTERMS.title: {
         "it": "Catalogo dei masterplan smart city in Linked Open Data",
@@ -83,11 +97,12 @@ class _Catalog:
         self.dumps = dumps
         self.build = build
         self.g = bind_prefixes(Graph())
-        self.modified = Literal(build.ended.date().isoformat(), datatype=XSD.date)
+        # The build's start, like manifest.json's built_at and the server's Last-Modified.
+        self.modified = Literal(build.started.date().isoformat(), datatype=XSD.date)
 
     def agent(self) -> URIRef:
         info = self.config["publisher"]
-        node = URIRef(self.config.base_iri + "publisher")
+        node = self.iris.publisher()
         for t in (DCATAPIT.Agent, FOAF.Agent):
             self.g.add((node, RDF.type, t))
         self.g.add((node, DCTERMS.identifier, _lit(info["identifier"])))
@@ -124,6 +139,7 @@ class _Catalog:
         self.g.add((node, DCAT.themeTaxonomy, EU_THEME_SCHEME))
         self.g.add((node, DCTERMS.license, URIRef(self.config["license"])))
         self.g.add((node, DCAT.service, service))
+        self.g.add((node, DCAT.dataset, self.iris.all_datasets()))
         for city in self.cities:
             themes = self.iris.thing(city.key, "themes")
             self.g.add((node, DCAT.dataset, self.iris.dataset(city.key)))
@@ -150,10 +166,8 @@ class _Catalog:
         ident = f"{self.config['publisher']['identifier']}:D.{city.key}"
         self.g.add((node, DCTERMS.identifier, _lit(ident)))
         for lang, title in plan.title.items():
-            prefix = (
-                "Dati collegati del masterplan" if lang == "it" else "Linked data of the masterplan"
-            )
-            self.g.add((node, DCTERMS.title, _lit(f"{prefix} {title}", lang)))
+            prefix = "Dati collegati" if lang == "it" else "Linked data"
+            self.g.add((node, DCTERMS.title, _lit(f"{prefix}: {title}", lang)))
         for lang, text in (plan.description or plan.title).items():
             self.g.add((node, DCTERMS.description, _lit(text, lang)))
         self.g.add((node, DCTERMS.modified, self.modified))
@@ -176,6 +190,27 @@ class _Catalog:
         for theme in city.themes.values():
             for number in theme.eurovoc:
                 self.g.add((node, DCTERMS.subject, URIRef(f"http://eurovoc.europa.eu/{number}")))
+        return node
+
+    def all_dataset(self, agent: URIRef, activity: URIRef) -> URIRef:
+        """Every city together: the dataset the all.trig / all.nq dumps distribute."""
+        node = self.iris.all_datasets()
+        for t in (DCATAPIT.Dataset, DCAT.Dataset, PROV.Entity):
+            self.g.add((node, RDF.type, t))
+        ident = f"{self.config['publisher']['identifier']}:D.{ALL_CITIES}"
+        self.g.add((node, DCTERMS.identifier, _lit(ident)))
+        for prop, texts in ALL_TEXT.items():
+            for lang, text in texts.items():
+                self.g.add((node, prop, _lit(text, lang)))
+        self.g.add((node, DCTERMS.modified, self.modified))
+        for code in sorted({c for city in self.cities for c in self._eu_themes(city)}):
+            self.g.add((node, DCAT.theme, EU_THEME[code]))
+        for prop in (DCTERMS.rightsHolder, DCTERMS.publisher):
+            self.g.add((node, prop, agent))
+        self.g.add((node, DCTERMS.accrualPeriodicity, EU_FREQUENCY["IRREG"]))
+        self.g.add((node, PROV.wasGeneratedBy, activity))
+        for city in self.cities:
+            self.g.add((node, DCTERMS.hasPart, self.iris.dataset(city.key)))
         return node
 
     def _eu_themes(self, city: City) -> list[str]:
@@ -201,16 +236,9 @@ class _Catalog:
         self.g.add((node, DCAT.mediaType, URIRef(IANA + dump.fmt.media_type)))
         self.g.add((node, DCTERMS.license, licence))
         self.g.add((node, DCTERMS.title, _lit(f"{dump.filename} ({dump.fmt.media_type})")))
-        self.g.add(
-            (
-                node,
-                DCTERMS.description,
-                _lit(
-                    f"Dump completo dei dati della città in {dump.fmt.name}",
-                    "it",
-                ),
-            )
-        )
+        for lang, text in DUMP_TEXT.items():
+            what = text[dump.city == ALL_CITIES]
+            self.g.add((node, DCTERMS.description, _lit(f"{what} ({dump.fmt.media_type})", lang)))
         self.g.add((node, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
         checksum = BNode()
         self.g.add((node, SPDX.checksum, checksum))
@@ -256,8 +284,11 @@ class _Catalog:
         licence = self.licence()
         activity = self.provenance()
         datasets = [self.dataset(city, agent, activity) for city in self.cities]
+        datasets.append(self.all_dataset(agent, activity))
         for dump in self.dumps:
-            self.distribution(self.iris.dataset(dump.city), dump, licence)
+            everything = dump.city == ALL_CITIES
+            dataset = self.iris.all_datasets() if everything else self.iris.dataset(dump.city)
+            self.distribution(dataset, dump, licence)
         service = self.service(agent, licence, datasets)
         self.catalog(agent, service)
         return self.g

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -25,10 +27,16 @@ def _config(config_file: Path | None, **overrides: object) -> Config:
         raise click.ClickException(str(exc)) from exc
 
 
-def _report_problems(problems: list[str], what: str) -> None:
-    for line in problems:
-        click.echo(line, err=True)
-    click.echo(f"{what}: {len(problems)} problem(s); nothing was published.", err=True)
+@contextmanager
+def _refused_on_problems(what: str) -> Iterator[None]:
+    """Print every problem of a refused build, one per line, and exit 1."""
+    try:
+        yield
+    except BuildError as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        click.echo(f"{what}: {len(exc.problems)} problem(s); nothing was published.", err=True)
+        sys.exit(1)
 
 
 @click.group()
@@ -58,11 +66,8 @@ def build_command(
     """Convert the YAML to RDF, validate it with SHACL and write dist/."""
     config = _config(config_file)
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
-    try:
+    with _refused_on_problems("build failed"):
         result = build(config, data_dir, out_dir, progress=say)
-    except BuildError as exc:
-        _report_problems(exc.problems, "build failed")
-        sys.exit(1)
     for warning in result.warnings:
         if not quiet:
             click.echo(str(warning), err=True)
@@ -84,11 +89,8 @@ def build_command(
 def validate_command(config_file: Path | None, data_dir: Path | None) -> None:
     """Check the YAML and the SHACL shapes without writing anything."""
     config = _config(config_file)
-    try:
+    with _refused_on_problems("validation failed"):
         warnings = validate_only(config, data_dir)
-    except BuildError as exc:
-        _report_problems(exc.problems, "validation failed")
-        sys.exit(1)
     for warning in warnings:
         click.echo(str(warning), err=True)
     click.echo(f"valid ({len(warnings)} warning(s))")
@@ -107,11 +109,8 @@ def serve_command(config_file: Path | None, host: str | None, port: int | None) 
     config = _config(config_file, **{"server.host": host, "server.port": port})
     if is_stale(config):
         click.echo("dist/ is missing or older than its inputs: building first", err=True)
-        try:
+        with _refused_on_problems("build failed"):
             build(config, progress=lambda m: click.echo(m, err=True))
-        except BuildError as exc:
-            _report_problems(exc.problems, "build failed")
-            sys.exit(1)
     app = create_app(config)
     server = config["server"]
     click.echo(f"serving {config.base_iri} at http://{server['host']}:{server['port']}/", err=True)

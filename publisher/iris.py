@@ -6,7 +6,8 @@ Layout under the base IRI (see docs/model.md):
 - vocabularies: ``vocab/{scheme}`` and ``vocab/{scheme}/{concept}`` (fixed namespace)
 - documents about a thing: ``doc/`` + the thing's path, optionally ``.{ext}``
 - named graphs: ``graph/{city}``, ``graph/vocabulary``, ``graph/catalog``
-- metadata: ``catalog``, ``dataset/{city}``, ``dataset/{city}/{format}``, ``dumps/{file}``
+- metadata: ``catalog``, ``dataset/{city}``, ``dataset/{city}/{format}``, ``dumps/{file}``,
+  ``.well-known/void`` (the VoID description document)
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ KINDS = (
     "source",
 )
 SINGLETON_KINDS = ("masterplan", "themes")
-RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id")
+ALL_CITIES = "all"  # the key of the every-city dumps and dataset
+RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id",
+                     ALL_CITIES)
 
 VOCABULARY_GRAPH = "vocabulary"
+# The vocabularies' own owl:Ontology IRI (``vocab:`` without its trailing slash).
+VOCAB_ONTOLOGY = str(VOCAB).rstrip("/")
 CATALOG_GRAPH = "catalog"
 
 
@@ -79,6 +84,10 @@ class Iris:
     def catalog(self) -> URIRef:
         return self._iri("catalog")
 
+    def publisher(self) -> URIRef:
+        """The agent publishing this instance (DCAT-AP_IT dcatapit:Agent)."""
+        return self._iri("publisher")
+
     def all_datasets(self) -> URIRef:
         """The dataset of every city together (VoID's top dataset)."""
         return self._iri("dataset")
@@ -104,6 +113,10 @@ class Iris:
     def context(self) -> URIRef:
         return self._iri("context.jsonld")
 
+    def void_description(self) -> URIRef:
+        """The VoID document (RFC 8615 well-known URI from the VoID spec, §7.2)."""
+        return self._iri(".well-known/void")
+
     @staticmethod
     def vocab(scheme: str, concept: str | None = None) -> URIRef:
         return URIRef(f"{VOCAB}{scheme}" + (f"/{concept}" if concept else ""))
@@ -111,18 +124,29 @@ class Iris:
     # --- documents -----------------------------------------------------------
     def document(self, thing: str, extension: str | None = None) -> URIRef:
         """The document describing a thing (slash IRI), optionally in one format."""
-        path = self.path_of(thing)
-        if path is None:
-            raise ValueError(f"{thing} is not under {self.base}")
+        path = self.local_path(thing)
+        if path is None or self.thing_for_path(path) is None:
+            raise ValueError(f"{thing} is not a thing this deployment serves")
         return self._iri(f"doc/{path}" + (f".{extension}" if extension else ""))
 
     def path_of(self, iri: str) -> str | None:
         """The part of an IRI after the base, or None when the IRI is elsewhere."""
         return iri[len(self.base) :] if iri.startswith(self.base) else None
 
-    def is_thing(self, iri: str) -> bool:
+    def city_of_graph(self, iri: str) -> str | None:
+        """The city whose named graph ``iri`` is; None for the vocabulary and catalogue
+        graphs and for graphs that are not ours."""
         path = self.path_of(iri)
-        return path is not None and path.startswith(("id/", "vocab/"))
+        if path is None or not path.startswith("graph/"):
+            return None
+        name = path[len("graph/") :]
+        if name in (VOCABULARY_GRAPH, CATALOG_GRAPH) or not is_slug(name):
+            return None
+        return name
+
+    def is_thing(self, iri: str) -> bool:
+        path = self.local_path(iri)
+        return path is not None and self.thing_for_path(path) is not None
 
     def parse_document(self, path: str, extensions: tuple[str, ...]) -> DocumentPath | None:
         """Read ``doc/<thing path>[.ext]``; None when the path is not a document path."""
@@ -132,10 +156,43 @@ class Iris:
         stem, dot, ext = rest.rpartition(".")
         if dot and ext in extensions and "/" not in ext:
             rest, extension = stem, ext
-        if not rest.startswith(("id/", "vocab/")):
-            return None
-        return DocumentPath(self._iri(rest), extension)
+        thing = self.thing_for_path(rest)
+        return DocumentPath(thing, extension) if thing is not None else None
 
     @property
     def ontology(self) -> URIRef:
         return URIRef(ONTOLOGY_IRI)
+
+    # --- serving: request paths <-> IRIs ---------------------------------------
+    # The server answers on any host, so a request path (no leading slash) stands for an
+    # IRI: ``id/...`` under the configured base, ``vocab`` and ``vocab/...`` in the fixed
+    # vocabulary namespace (whatever the base), ``ontology`` for the fixed ontology.
+    def thing_for_path(self, path: str) -> URIRef | None:
+        """The thing a request path names, or None: not a thing path, or one with an empty,
+        ``.`` or ``..`` segment (such paths name nothing, so they never reach anything)."""
+        segments = path.split("/")
+        if any(s in ("", ".", "..") for s in segments):
+            return None
+        if segments[0] == "id" and len(segments) > 2:
+            return self._iri(path)
+        if segments[0] == "vocab":
+            return URIRef(VOCAB_ONTOLOGY + path[len("vocab") :])
+        return None
+
+    def local_path(self, iri: str) -> str | None:
+        """Where this server answers for an IRI (request path, no leading slash): the
+        inverse of :meth:`thing_for_path`, plus ``ontology[#Term]`` and the other IRIs
+        under the base; None for other publishers' IRIs."""
+        if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):
+            return "ontology" + iri[len(ONTOLOGY_IRI) :]
+        if iri == VOCAB_ONTOLOGY or iri.startswith(str(VOCAB)):
+            return "vocab" + iri[len(VOCAB_ONTOLOGY) :]
+        return self.path_of(iri)
+
+    def city_of(self, iri: str) -> str | None:
+        """The city key of a city resource (``id/{city}/...``), else None."""
+        path = self.path_of(iri)
+        if path is None or not path.startswith("id/"):
+            return None
+        city = path.split("/")[1]
+        return city if is_slug(city) else None

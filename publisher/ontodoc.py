@@ -5,15 +5,28 @@ Each term's HTML id is its IRI's local name, so ``…/ontology#WorkTable`` lands
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from pylode import OntPub
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF
 
 from publisher.namespaces import SMP
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+
+
+def _ontpub() -> type:
+    """pyLODE's OntPub, imported without letting pyLODE reconfigure the root logger
+    (its import installs a stderr handler at DEBUG level, flooding our logs)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        from pylode import OntPub
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return OntPub
 LANGUAGES = ("it", "en")
 
 
@@ -26,7 +39,7 @@ def render(ontology_file: Path, lang: str) -> str:
     for s, p, o in source:
         if not (isinstance(o, Literal) and o.language not in (None, lang)):
             graph.add((s, p, o))
-    doc = OntPub(graph, sort_subjects=True)
+    doc = _ontpub()(graph, sort_subjects=True)
     terms = {
         s for t in TERM_TYPES for s in source.subjects(RDF.type, t) if str(s).startswith(str(SMP))
     }

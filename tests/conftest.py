@@ -207,3 +207,83 @@ def http(live_server: str) -> Callable[..., Reply]:
             connection.close()
 
     return send
+
+
+# --- real builds: the fictional demo cities (examples/) and La Spezia (data/) -----------
+# ``demo_dist`` / ``la_dist`` -> Path: a real ``lodpub build`` of examples/ (demo-city,
+# second-city) or of data/ (laspezia), once per session. ``demo_server`` / ``la_server`` ->
+# base URL of a real threaded HTTP server over it; ``demo_http`` / ``la_http`` -> the same
+# ``send(method, path, body=None, headers=None) -> Reply`` as ``http``.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _build_dist(tmp_path_factory: pytest.TempPathFactory, name: str, data: Path) -> Path:
+    from publisher.build import build
+
+    dist = tmp_path_factory.mktemp(name) / "dist"
+    build(load_config(root=REPO_ROOT), data_dir=data, dist=dist)
+    return dist
+
+
+def _serve(dist: Path) -> Iterator[str]:
+    application = create_app(load_config(overrides={"dist_dir": str(dist)}, root=REPO_ROOT))
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"server-{dist}", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def _client(base_url: str) -> Callable[..., Reply]:
+    address = urlsplit(base_url)
+
+    def send(
+        method: str,
+        path: str,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        connection = HTTPConnection(address.hostname, address.port, timeout=60)
+        try:
+            payload = body.encode("utf-8") if isinstance(body, str) else body
+            connection.request(method, path, body=payload, headers=headers or {})
+            response = connection.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+    return send
+
+
+@pytest.fixture(scope="session")
+def demo_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build_dist(tmp_path_factory, "demo", REPO_ROOT / "examples")
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_dist: Path) -> Iterator[str]:
+    yield from _serve(demo_dist)
+
+
+@pytest.fixture(scope="session")
+def demo_http(demo_server: str) -> Callable[..., Reply]:
+    return _client(demo_server)
+
+
+@pytest.fixture(scope="session")
+def la_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build_dist(tmp_path_factory, "laspezia", REPO_ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def la_server(la_dist: Path) -> Iterator[str]:
+    yield from _serve(la_dist)
+
+
+@pytest.fixture(scope="session")
+def la_http(la_server: str) -> Callable[..., Reply]:
+    return _client(la_server)

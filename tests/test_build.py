@@ -148,7 +148,7 @@ def test_money_is_decimal_never_float(store: pyoxigraph.Store) -> None:
 def test_catalogue_describes_the_files_exactly(dist: Path) -> None:
     catalog = Graph().parse(dist / "catalog.ttl")
     distributions = list(catalog.subjects(DCAT.downloadURL, None))
-    assert len(distributions) == 5
+    assert len(distributions) == 7  # 5 for La Spezia, all.trig and all.nq
     for node in distributions:
         url = str(catalog.value(node, DCAT.downloadURL))
         data = (dist / "dumps" / url.rsplit("/", 1)[1]).read_bytes()
@@ -239,3 +239,31 @@ def test_console_script_runs_from_the_repository(tmp_path: Path) -> None:
     assert "laspezia" in done.stdout
     assert URIRef(BASE)  # the default base IRI is the documented one
     assert json.loads((out / "manifest.json").read_text())["base_iri"] == BASE
+
+
+def test_the_fictional_demo_cities_build_clean(config, tmp_path: Path) -> None:
+    result = build(config, ROOT / "examples", tmp_path / "dist")
+    assert result.cities == ["demo-city", "second-city"]
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(tmp_path / "dist" / "dataset.nq"),
+                    format=pyoxigraph.RdfFormat.N_QUADS)
+    (row,) = ask(store, """
+        PREFIX smp: <https://w3id.org/smartcity-masterplan/ontology#>
+        SELECT (COUNT(?a) AS ?n) (SUM(IF(EXISTS { ?a smp:fictional true }, 1, 0)) AS ?f)
+        WHERE { ?a a smp:Action }""")
+    assert int(row["n"].value) == 65  # 45 + 20 fictional actions
+    assert row["n"].value == row["f"].value, "every demo action says it is fictional"
+
+
+def test_ontology_docs_leave_the_root_logger_alone() -> None:
+    import logging
+
+    from publisher.ontodoc import render
+
+    for name in [m for m in sys.modules if m.split(".")[0] == "pylode"]:
+        del sys.modules[name]  # so that render() really imports pyLODE again
+    root = logging.getLogger()
+    before = (root.handlers[:], root.level)
+    html = render(ROOT / "ontology" / "smp.ttl", "en")
+    assert 'id="WorkTable"' in html
+    assert (root.handlers, root.level) == before

@@ -19,23 +19,18 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from publisher.iris import SLUG
+from publisher.source import FILES_OPTIONAL, FILES_REQUIRED
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 DOC = ROOT / "docs" / "data-format.md"
-FILE_NAMES = {
-    "sources.yaml",
-    "masterplan.yaml",
-    "themes.yaml",
-    "organisations.yaml",
-    "roles.yaml",
-    "actions.yaml",
-}
+FILE_NAMES = set(FILES_REQUIRED + FILES_OPTIONAL)
 CITIES = {
     # folder: (city name, seed, actions, fictional ISTAT-like code)
     "demo-city": ("Esempiopoli", 1, 45, "999001"),
     "second-city": ("Immaginopoli", 2, 20, "999002"),
 }
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 # Controlled values, as docs/model.md lists them.
 ENUMS = {

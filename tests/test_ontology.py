@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from pylode import OntPub
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as rdflib_ns
 from rdflib.collection import Collection
@@ -547,7 +546,7 @@ def render(lang: str | None = None, local_name_ids: bool = False) -> str:
     """smp.ttl as HTML: the publisher's own rendering (one language, local-name ids), or
     pyLODE's default when no language is given."""
     if lang is None:
-        return OntPub(str(FILES["smp"])).make_html()
+        return ontodoc._ontpub()(str(FILES["smp"])).make_html()
     assert local_name_ids, "the publisher always uses local-name ids"
     return ontodoc.render(FILES["smp"], lang)
 
@@ -594,7 +593,7 @@ def _entities(html: str) -> _EntityIds:
 
 @pytest.fixture(scope="module")
 def default_html() -> str:
-    return OntPub(str(FILES["smp"])).make_html()
+    return ontodoc._ontpub()(str(FILES["smp"])).make_html()
 
 
 def test_pylode_documents_every_term(default_html, smp):

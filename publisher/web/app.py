@@ -81,6 +81,8 @@ def problem(
 def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
     from publisher.store.embedded import EmbeddedStore
+    from publisher.web.meta import blueprint as meta_blueprint
+    from publisher.web.resources import blueprint as resources_blueprint
     from publisher.web.sparql import blueprint as sparql_blueprint
 
     if store is None:
@@ -100,6 +102,8 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     links = {"licence_url": config["license"], "source_url": _source_url(config)}
     app.context_processor(lambda: links)
     app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(resources_blueprint)
+    app.register_blueprint(meta_blueprint)
     return app
 
 

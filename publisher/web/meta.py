@@ -1,0 +1,273 @@
+"""The dataset's self-description: ``/.well-known/void``, ``/catalog``, ``/dumps/<file>``,
+``/context.jsonld`` (see docs/self-description.md).
+
+- **VoID** and **catalogue** are negotiated like every RDF document here (Turtle for
+  ``*/*``, HTML for browsers, JSON-LD, RDF/XML, N-Triples; ``?format=`` wins), through
+  ``negotiation``; ``caching`` adds Vary, the per-representation ETag, Last-Modified, CORS
+  and 304s. Their IRIs are canonical (the configured base IRI) whatever host serves them;
+  only the HTML pages link to this server's paths, so a browser can follow them.
+- Both are computed **once per data version** (:class:`VersionCache`, keyed on
+  ``store.version`` and what else they depend on): VoID statistics cost a few SPARQL
+  aggregates, the catalogue one CONSTRUCT of the ``<base>graph/catalog`` graph (the same
+  triples ``/sparql`` answers for that graph, hence the same as ``dist/catalog.ttl``).
+- **Dumps** and the **JSON-LD context** are files of ``dist/`` served as they are, only if
+  ``manifest.json`` lists them (see ``distfiles``): strong ETag = the file's sha256, the
+  build time as Last-Modified, exact Content-Length, and no Vary: nothing is negotiated.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from rdflib import Graph
+from werkzeug.exceptions import NotFound
+from werkzeug.wsgi import wrap_file
+
+from publisher import mediatypes as mt
+from publisher.iris import CATALOG_GRAPH, Iris
+from publisher.mediatypes import Format
+from publisher.namespaces import PREFIXES, bind_prefixes
+from publisher.web.app import problem, state
+from publisher.web.caching import vary_on
+from publisher.web.distfiles import (
+    CATALOG_FILE,
+    CONTEXT_FILE,
+    DistFile,
+    Manifest,
+    open_file,
+    read_manifest,
+)
+from publisher.web.metaviews import TEXTS, catalog_view, curie
+from publisher.web.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.void import Description, describe, void_graph
+
+blueprint = Blueprint("meta", __name__)
+
+# Server preference first: curl's */* gets Turtle, browsers get HTML.
+VIEW_FORMATS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
+RDFLIB_NAMES = {mt.TURTLE: "turtle", mt.JSONLD: "json-ld", mt.RDFXML: "xml", mt.NTRIPLES: "nt"}
+JSONLD_CONTEXT = {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
+# The context changes only when the project's prefixes do; a day keeps JSON-LD processors
+# from refetching it on every document while a new prefix still spreads within a day.
+CONTEXT_MAX_AGE_S = 86400
+
+
+class VersionCache:
+    """Values computed once per key (data version + inputs), at most ``size`` kept.
+
+    Keys hold only strings, so a replaced store is not kept alive; the cache is cleared
+    when full. A lock makes concurrent first requests compute once, not once each.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._values: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        value = self._values.get(key)
+        if value is None:
+            with self._lock:
+                value = self._values.get(key)
+                if value is None:
+                    value = compute()
+                    if len(self._values) >= self._size:
+                        self._values.clear()
+                    self._values[key] = value
+        return value
+
+
+_cache = VersionCache()
+
+
+# --- shared helpers ---------------------------------------------------------------------
+def _dist() -> Path:
+    return state().config.path("dist_dir")
+
+
+def _serialize(graph: Graph, fmt: Format) -> bytes:
+    if fmt is mt.JSONLD:
+        return graph.serialize(
+            format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, encoding="utf-8"
+        )
+    return graph.serialize(format=RDFLIB_NAMES[fmt], encoding="utf-8")
+
+
+def _href(iri: str) -> str:
+    """Where a browser on *this* server finds an IRI: our own IRIs become local paths."""
+    path = Iris(state().config.base_iri).local_path(iri)
+    return iri if path is None else f"{request.script_root}/{path}"
+
+
+def _alternates() -> list[tuple[Format, str]]:
+    return [(f, f"{request.base_url}?format={f.extension}") for f in VIEW_FORMATS]
+
+
+def _document(key: tuple, graph: Graph, fmt: Format, page: Callable[[str], str]) -> Response:
+    """One negotiated representation, with ``Link`` headers to all the others."""
+    vary_on("Accept-Language")  # the same URL serves a language-dependent HTML page
+    if fmt is mt.HTML:
+        lang = negotiate_language()
+        response = Response(page(lang), content_type=content_type(fmt))
+        response.headers["Content-Language"] = lang
+    else:
+        data = _cache.get((*key, fmt.name), lambda: _serialize(graph, fmt))
+        response = Response(data, content_type=content_type(fmt))
+    response.headers["Link"] = ", ".join(
+        f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in _alternates()
+    )
+    return response
+
+
+# --- VoID -------------------------------------------------------------------------------
+def void_description() -> tuple[tuple, Description, Graph]:
+    """The VoID of the loaded data (cached per data version and published dumps)."""
+    shared = state()
+    manifest = read_manifest(_dist())
+    dumps = tuple(f.basename for f in manifest.dumps()) if manifest else ()
+    base, licence = shared.config.base_iri, str(shared.config["license"])
+    key = ("void", shared.store.version, base, licence, dumps)
+
+    def compute() -> tuple[Description, Graph]:
+        desc = describe(shared.store, base, licence, dumps)
+        return desc, void_graph(desc)
+
+    desc, graph = _cache.get(key, compute)
+    return key, desc, graph
+
+
+@blueprint.get("/.well-known/void")
+def void() -> Response:
+    fmt = negotiate(VIEW_FORMATS)
+    key, desc, graph = void_description()
+
+    def page(lang: str) -> str:
+        return render_template(
+            "void.html",
+            lang=lang,
+            t=TEXTS[lang],
+            d=desc,
+            href=_href,
+            curie=curie,
+            alternates=[a for a in _alternates() if a[0] is not mt.HTML],
+        )
+
+    return _document(key, graph, fmt, page)
+
+
+# --- catalogue --------------------------------------------------------------------------
+def catalog_graph() -> tuple[tuple, Graph]:
+    """The published catalogue (cached per file checksum or data version).
+
+    Read from ``dist/catalog.ttl`` (listed in the manifest), the very file the build checked
+    against the DCAT-AP_IT shapes, rather than from the ``<base>graph/catalog`` graph of the
+    store: pyoxigraph normalises literals on load (oxigraph/oxigraph#526), so the store says
+    ``"123"^^xsd:integer`` where the catalogue has ``xsd:nonNegativeInteger`` for
+    ``dcat:byteSize``, which the shapes reject. Without a ``dist/`` (a remote store), the
+    named graph is read with SPARQL instead.
+    """
+    shared = state()
+    dist = _dist()
+    manifest = read_manifest(dist)
+    entry = manifest.files.get(CATALOG_FILE) if manifest else None
+    if entry is not None:
+        key: tuple = ("catalog", entry.sha256)
+        graph = _cache.get(key, lambda: _read_turtle(dist, entry))
+        if graph is not None:
+            return key, graph
+    key = ("catalog", shared.store.version, shared.config.base_iri)
+
+    def from_store() -> Graph:
+        name = Iris(shared.config.base_iri).graph(CATALOG_GRAPH)
+        sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+        return _parse(shared.store.query(sparql).serialize(mt.NTRIPLES), "nt")
+
+    return key, _cache.get(key, from_store)
+
+
+def _parse(data: bytes, rdflib_format: str) -> Graph:
+    return bind_prefixes(Graph()).parse(data=data, format=rdflib_format)
+
+
+def _read_turtle(dist: Path, entry: DistFile) -> Graph | None:
+    handle = open_file(dist, entry)
+    if handle is None:
+        return None
+    with handle:
+        return _parse(handle.read(), "turtle")
+
+
+@blueprint.get("/catalog")
+def catalog() -> Response:
+    fmt = negotiate(VIEW_FORMATS)
+    key, graph = catalog_graph()
+    if not len(graph):
+        raise problem(404, "this build has no catalogue graph: run `lodpub build`")
+    manifest = read_manifest(_dist())
+
+    def page(lang: str) -> str:
+        return render_template(
+            "catalog.html",
+            lang=lang,
+            t=TEXTS[lang],
+            c=catalog_view(graph, lang),
+            dumps=manifest.dumps() if manifest else [],
+            href=_href,
+            dump_href=lambda f: f"{request.script_root}/{f.name}",
+            alternates=[a for a in _alternates() if a[0] is not mt.HTML],
+        )
+
+    return _document(key, graph, fmt, page)
+
+
+# --- files: dumps and the JSON-LD context -----------------------------------------------
+# merge_slashes=False: "/dumps//etc/passwd" (or "%2F...") is a 404 like any unlisted name,
+# not a redirect to a tidied path.
+@blueprint.get("/dumps/<path:filename>", merge_slashes=False)
+def dump(filename: str) -> Response:
+    response = _file(lambda manifest: manifest.dump(filename))
+    # inline: a browser may show the text; the filename is for "save as" (only a listed
+    # name gets here, and werkzeug quotes it).
+    response.headers.set("Content-Disposition", "inline", filename=filename)
+    return response
+
+
+@blueprint.get("/" + CONTEXT_FILE)
+def context() -> Response:
+    response = _file(lambda manifest: manifest.files.get(CONTEXT_FILE))
+    response.headers["Cache-Control"] = f"public, max-age={CONTEXT_MAX_AGE_S}"
+    return response
+
+
+def _file(pick: Callable[[Manifest], DistFile | None]) -> Response:
+    """Stream a file the manifest lists; 404 for anything else (see ``distfiles``).
+
+    The file is opened before the response is built, so the bytes sent are the ones whose
+    size and checksum the headers state even if a rebuild swaps ``dist/`` meanwhile; a
+    stale manifest (sizes differ) is read again once.
+    """
+    dist = _dist()
+    for fresh in (False, True):
+        manifest = read_manifest(dist, fresh=fresh)
+        entry = pick(manifest) if manifest else None
+        if entry is None:
+            raise NotFound("no such file in this build")
+        handle = open_file(dist, entry)
+        if handle is not None:
+            break
+    else:
+        raise NotFound("no such file in this build")
+    fmt = mt.BY_EXTENSION.get(entry.basename.rsplit(".", 1)[-1])
+    media_type = content_type(fmt) if fmt else entry.media_type
+    response = Response(
+        wrap_file(request.environ, handle), content_type=media_type, direct_passthrough=True
+    )
+    response.call_on_close(handle.close)  # also when the body is dropped (HEAD, 304)
+    response.content_length = entry.size
+    response.headers["ETag"] = entry.etag
+    response.last_modified = manifest.built_at
+    return response

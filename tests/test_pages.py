@@ -1,0 +1,319 @@
+"""The HTML pages for people, over real HTTP: every kind of page renders, every link of the
+demo build resolves, fictional data says so, the masterplan page shows declared versus
+published actions with the source of each figure (La Spezia: 45 and 44 declared, 0
+published), labels switch between Italian and English, numbers are formatted per language."""
+
+from __future__ import annotations
+
+from collections import deque
+from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import pytest
+
+from publisher.web import display
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+PAGES = {
+    # kind: (path, text only that kind of page shows)
+    "masterplan": ("/id/demo-city/masterplan", "Azioni: dichiarate e pubblicate"),
+    "action": ("/id/demo-city/action/a02", "Investimento previsto"),
+    "role": ("/id/demo-city/role/lead--ordine-architetti--action--a02", "Organizzazione"),
+    "phase": ("/id/demo-city/phase/2", "Fase precedente"),
+    "source": ("/id/demo-city/source/schede-azioni", "Citata da"),
+    "organisation": ("/id/demo-city/organisation/ordine-architetti", "Ruoli che ricopre"),
+    "table": ("/id/demo-city/table/economia", "Sotto-tavoli"),
+    "theme": ("/id/demo-city/theme/ambiente", "Azioni in questo tema"),
+    "theme scheme": ("/id/demo-city/themes", "Concetti"),
+    "concept": ("/vocab/action-status/in-progress", "Definizione"),
+    "vocabulary scheme": ("/vocab/role", "Concetti"),
+    "generic": ("/vocab", "Tutte le affermazioni"),
+}
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.tag, self.attrs, self.children, self.parts = tag, attrs, [], []
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.parts).split())
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+
+class Page(HTMLParser):
+    """Just enough of a DOM: every element with its attributes and the text inside it."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[Element] = []
+        self._open: list[Element] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if self._open:
+            self._open[-1].children.append(element)
+        if tag not in VOID_TAGS:
+            self._open.append(element)
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop().tag == tag:
+                break
+
+    def handle_data(self, data):
+        for element in self._open:
+            element.parts.append(data)
+
+    def find(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> list[Element]:
+        return [
+            e for e in self.elements
+            if (tag is None or e.tag == tag) and (cls is None or cls in e.classes())
+            and all(e.attrs.get(k) == v for k, v in attrs.items())
+        ]  # fmt: skip
+
+    def one(self, tag: str | None = None, cls: str | None = None, **attrs: str) -> Element:
+        (found,) = self.find(tag, cls, **attrs)
+        return found
+
+    def hrefs(self) -> list[str]:
+        return [e.attrs["href"] or "" for e in self.find("a") if "href" in e.attrs]
+
+
+def browse(client, path: str, lang_header: str | None = None):
+    """GET like a browser, following the 303 (one hop, as browsers do)."""
+    headers = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+    if lang_header:
+        headers["Accept-Language"] = lang_header
+    reply = client("GET", path, headers=headers)
+    if reply.status == 303:
+        location = urlsplit(reply.headers["Location"])
+        target = location.path + (f"?{location.query}" if location.query else "")
+        reply = client("GET", target, headers=headers)
+    return reply
+
+
+# --- every kind of page ---------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_each_kind_of_page_renders(demo_http, kind):
+    path, marker = PAGES[kind]
+    reply = browse(demo_http, path)
+    assert reply.status == 200, (kind, reply.text[:300])
+    page = Page(reply.text)
+    assert page.one("html").attrs["lang"] == "it"
+    title = page.one("h1").text
+    assert title and page.one("title").text.startswith(title)
+    assert marker in reply.text, kind
+    # machine twins, linked from the page and announced in the head
+    twins = {e.attrs["type"] for e in page.find("a") if e.attrs.get("type")}
+    assert twins == {"text/turtle", "application/ld+json", "application/rdf+xml",
+                     "application/n-triples"}  # fmt: skip
+    assert len(page.find("link", rel="alternate")) == 5
+    assert page.find("table", cls="statements")
+
+
+def test_every_link_of_the_demo_build_resolves(demo_http):
+    """Crawl from the home page through every /id/ and /vocab/ link: no 404, no 500, and
+    every demo-city page says its data is fictional."""
+    queue, seen, pages = deque(["/"]), {"/"}, 0
+    while queue:
+        path = queue.popleft()
+        reply = browse(demo_http, path)
+        assert reply.status == 200, f"{path}: {reply.status} {reply.text[:200]}"
+        pages += 1
+        page = Page(reply.text)
+        if path.startswith(("/id/demo-city/", "/id/second-city/")):
+            assert page.find(cls="fictional"), path
+            assert "Dati fittizi / Fictional data" in reply.text
+        for href in page.hrefs():
+            target = href.split("#")[0]
+            if target.startswith(("/id/", "/vocab", "/ontology")) and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    assert pages > 150  # the whole demo build, not just the home page
+
+
+def test_other_entry_points_linked_from_home_exist(demo_http):
+    page = Page(browse(demo_http, "/").text)
+    hrefs = page.hrefs()
+    for path in ("/sparql", "/.well-known/void", "/catalog", "/ontology", "/vocab",
+                 "/dumps/all.nq", "/dumps/demo-city.ttl"):  # fmt: skip
+        assert path in hrefs, path
+    for path in ("/sparql", "/ontology", "/dumps/demo-city.ttl"):
+        assert demo_http("GET", path).status == 200, path
+
+
+def test_home_page_says_what_the_dataset_is(demo_http):
+    reply = browse(demo_http, "/")
+    page = Page(reply.text)
+    assert "Catalogo dei masterplan smart city in Linked Open Data" in page.one("h1").text
+    cities = page.one("ul", cls="cities").text
+    assert "Masterplan Esempiopoli città intelligente (fittizio)" in cities
+    assert "Immaginopoli" in cities
+    assert "/id/demo-city/masterplan" in page.hrefs()
+    assert reply.headers["Content-Language"] == "it"
+    english = Page(browse(demo_http, "/?lang=en").text)
+    assert "Catalogue of smart-city masterplans as Linked Open Data" in english.one("h1").text
+
+
+# --- the masterplan page --------------------------------------------------------------------------
+def declared(page: Page) -> list[str]:
+    return [e.text for e in page.find("div", cls="declared-figure")]
+
+
+def test_masterplan_page_shows_declared_versus_published_actions(demo_http):
+    page = Page(browse(demo_http, "/id/demo-city/masterplan").text)
+    figures = declared(page)
+    assert len(figures) == 2
+    assert any(f.startswith("dichiarate 45") for f in figures)
+    assert any(f.startswith("dichiarate 44") for f in figures)
+    assert all("Fonte:" in f and "(fittizi" in f for f in figures)  # each with its source
+    assert page.one("div", cls="published-figure").text == "pubblicate in questo dataset 45"
+    # every figure in the table names its source, with a link to its page
+    rows = [r for r in page.one("table", cls="figures").children if r.tag == "tr"][1:]
+    assert len(rows) >= 7  # a figure of every kind
+    for row in rows:
+        source_cell = row.children[-1]
+        assert any(a.attrs.get("href", "").startswith("/id/demo-city/source/")
+                   for a in source_cell.children if a.tag == "a"), row.text  # fmt: skip
+    assert "oltre 56.000.000 €" in page.one("table", cls="figures").text
+
+
+def test_la_spezia_shows_45_and_44_with_their_sources_and_0_published(la_http):
+    page = Page(browse(la_http, "/id/laspezia/masterplan").text)
+    figures = declared(page)
+    comune = [f for f in figures if f.startswith("dichiarate 45")]
+    press = [f for f in figures if f.startswith("dichiarate 44")]
+    assert len(comune) == 1 and len(press) == 2
+    assert "pagina del progetto sul sito del Comune della Spezia" in comune[0]
+    assert "Comune della Spezia" in comune[0]
+    assert {"Primocanale" in f or "bizjournal" in f for f in press} == {True}
+    assert page.one("div", cls="published-figure").text == "pubblicate in questo dataset 0"
+    assert not page.find(cls="fictional")  # real data: no banner
+    english = Page(browse(la_http, "/id/laspezia/masterplan?lang=en").text)
+    assert english.one("div", cls="published-figure").text == "published in this dataset 0"
+    assert sorted(f.split()[1] for f in declared(english)) == ["44", "44", "45"]
+
+
+def test_masterplan_page_shows_themes_tables_phases_roles_and_sources(la_http):
+    reply = browse(la_http, "/id/laspezia/masterplan")
+    page = Page(reply.text)
+    text = " ".join(reply.text.split())
+    themes = page.one("ul", cls="themes").text
+    assert "2.1 Energia" in themes and "5 Innovazione e Tecnologie del mare" in themes
+    tables = page.one("ul", cls="tables").text
+    assert "Coordinamento: CIRCLE" in tables and "Team leader: DLTM" in tables
+    ordered = page.one("ol", cls="phases").text
+    assert ordered.index("Fase preparatoria") < ordered.index("Redazione e raccordo")
+    assert "firmatario del protocollo" in text and "INGV" in text
+    sources = page.one("ul", cls="sources").text
+    assert "Primocanale" in sources and "bizjournal" in sources
+    assert "http://www.comune.laspezia.it/ilcomune/Smart/Presentazione_Masterplan.html" in (
+        page.hrefs()
+    )
+
+
+# --- languages ------------------------------------------------------------------------------------
+def test_language_switch_and_fallback(demo_http, la_http):
+    it = Page(browse(demo_http, "/id/demo-city/action/a02").text)
+    en = Page(browse(demo_http, "/id/demo-city/action/a02?lang=en").text)
+    header = Page(browse(demo_http, "/id/demo-city/action/a02", lang_header="en").text)
+    italian = "Progetto pilota partecipativo per l'accoglienza turistica (fittizia)"
+    assert it.one("h1").text == italian
+    assert en.one("h1").text == "Participatory pilot project for tourist information (fictional)"
+    assert header.one("h1").text == en.one("h1").text
+    assert en.one("html").attrs["lang"] == "en"
+    switch = en.one("a", hreflang="it").attrs["href"]
+    assert switch.endswith("?lang=it")
+    assert Page(browse(demo_http, switch).text).one("h1").text == it.one("h1").text
+    # links keep the chosen language
+    assert "/id/demo-city/masterplan?lang=en" in en.hrefs()
+    # CNR has an Italian name only: the English page falls back to it, marked as Italian
+    cnr = Page(browse(la_http, "/id/laspezia/organisation/cnr?lang=en").text)
+    assert cnr.one("h1").text == "CNR"
+    assert cnr.find("span", lang="it")
+
+
+def test_money_is_formatted_per_language(demo_http):
+    it = Page(browse(demo_http, "/id/demo-city/action/a02").text)
+    en = Page(browse(demo_http, "/id/demo-city/action/a02?lang=en").text)
+    assert it.one("dd", cls="investment").text == "640.500,34 €"
+    assert en.one("dd", cls="investment").text == "€640,500.34"
+    ranged = Page(browse(demo_http, "/id/demo-city/action/a14?lang=en").text)
+    assert ranged.one("dd", cls="investment").text == "€550,000 to €1,080,000"
+    bound = Page(browse(demo_http, "/id/demo-city/action/a01").text)
+    assert bound.one("dd", cls="investment").text == "oltre 5.500.000 €"
+
+
+# --- what each page shows -------------------------------------------------------------------------
+def test_action_page_shows_all_fields_and_roles(demo_http):
+    reply = browse(demo_http, "/id/demo-city/action/a03?lang=en")
+    text = " ".join(Page(reply.text).one("main").text.split())
+    for expected in ("A.03", "Economy and tourism", "short term", "characterising", "public",
+                     "in progress", "€789,000", "9 August 2016 – 9 August 2017", "lead",
+                     "partner", "funder"):  # fmt: skip
+        assert expected in text, expected
+
+
+def test_theme_page_shows_matches_and_actions(demo_http):
+    page = Page(browse(demo_http, "/id/demo-city/theme/ambiente").text)
+    hrefs = page.hrefs()
+    assert any(h.startswith("http://publications.europa.eu/resource/authority/data-theme/")
+               for h in hrefs)  # fmt: skip
+    assert any(h.startswith("/vocab/osservatorio-theme/") for h in hrefs)
+    assert any(h.startswith("http://eurovoc.europa.eu/") for h in hrefs)
+    assert page.find("ul", cls="actions")
+
+
+def test_organisation_page_lists_roles_with_links(demo_http):
+    page = Page(browse(demo_http, "/id/demo-city/organisation/ordine-architetti").text)
+    roles = page.one("ul", cls="roles")
+    assert "capofila" in roles.text
+    assert "/id/demo-city/action/a02" in page.hrefs()
+    assert "/id/demo-city/role/lead--ordine-architetti--action--a02" in page.hrefs()
+
+
+def test_source_page_links_its_url_and_what_cites_it(demo_http):
+    page = Page(browse(demo_http, "/id/demo-city/source/schede-azioni").text)
+    assert "https://example.org/demo-city/documenti/schede-azioni.pdf" in page.hrefs()
+    assert "/id/demo-city/action/a02" in page.hrefs()
+
+
+def test_source_page_shows_figures_that_cite_it(la_http):
+    page = Page(browse(la_http, "/id/laspezia/source/primocanale-162570").text)
+    cited = page.one("ul", cls="cited-by").text
+    assert "LA SPEZIA 20.20" in cited  # the masterplan, through its declared figures
+    assert "numero di azioni: 44" in cited and "numero di partecipanti: circa 200" in cited
+
+
+def test_pages_link_types_to_the_ontology_documentation(demo_http):
+    page = Page(browse(demo_http, "/id/demo-city/masterplan").text)
+    assert "/ontology#Masterplan" in page.hrefs()
+
+
+# --- formatting helpers ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [("1080000", "it", "1.080.000 €"), ("1080000", "en", "€1,080,000"),
+     ("640500.34", "it", "640.500,34 €"), ("0.5", "en", "€0.50"), ("124000000.0", "it",
+     "124.000.000 €")],
+)  # fmt: skip
+def test_euro(value, lang, expected):
+    assert display.euro(Decimal(value), lang) == expected
+
+
+def test_dates_and_label_fallback():
+    day = ox.Literal("2015-11-03", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+    assert display.date(day, "it") == "3 novembre 2015"
+    assert display.date(day, "en") == "3 November 2015"
+    labels = [ox.Literal("solo italiano", language="it"), ox.Literal("plain")]
+    assert display.pick(labels, "en").value == "solo italiano"
+    assert display.pick([ox.Literal("plain")], "en").value == "plain"
+    assert display.number(Decimal("45.0"), "it") == "45"
+    assert display.number(Decimal("12.50"), "it") == "12,5"
