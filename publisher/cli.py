@@ -115,3 +115,102 @@ def serve_command(config_file: Path | None, host: str | None, port: int | None) 
     server = config["server"]
     click.echo(f"serving {config.base_iri} at http://{server['host']}:{server['port']}/", err=True)
     run_simple(server["host"], server["port"], app, threaded=True)
+
+
+
+@main.command("query")
+@CONFIG_OPTION
+@click.argument("name_or_file", required=False)
+@click.option(
+    "--endpoint",
+    help="SPARQL endpoint URL. Default: this publisher, http://<server.host>:<server.port>/sparql.",
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the named query (repeatable).",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: for reading; csv: SPARQL CSV; json: SPARQL JSON results.",
+)
+@click.option("--print-query", is_flag=True, help="Print the query to be sent, and send nothing.")
+@click.option("--timeout", type=float, default=60, show_default=True, help="Seconds to wait.")
+def query_command(
+    config_file: Path | None,
+    name_or_file: str | None,
+    endpoint: str | None,
+    params: tuple[str, ...],
+    output: str,
+    print_query: bool,
+    timeout: float,
+) -> None:
+    """Run a named query (queries/NAME.rq) or any .rq file on a SPARQL endpoint.
+
+    NAME_OR_FILE is a query name (e.g. actions-per-theme) or the path of a .rq file; without
+    it, the named queries are listed. Exit codes: 0 answered; 1 the endpoint failed or
+    refused the query; 2 bad usage, query file or parameter (nothing was sent).
+    """
+    from publisher import client
+
+    config = _config(config_file)
+    if name_or_file is None:
+        click.echo(_query_list(), nl=False)
+        return
+    sparql = _bound_query(config, name_or_file, params)
+    if print_query:
+        click.echo(sparql)
+        return
+    url = endpoint or _local_endpoint(config)
+    try:
+        data = client.run(url, sparql, timeout_s=timeout)
+    except client.ClientError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output == "json":
+        click.echo(client.render_json(data), nl=False)
+    elif output == "csv":
+        click.echo(client.render_csv(client.Table.from_json(data)), nl=False)
+    else:
+        table = client.Table.from_json(data)
+        click.echo(client.render_table(table, base=config.base_iri), nl=False)
+
+
+def _bound_query(config: Config, name_or_file: str, params: tuple[str, ...]) -> str:
+    """The complete query text; every problem found before sending is a usage error."""
+    from publisher import named_queries as nq
+    from publisher.client import parse_params
+
+    try:
+        query = nq.resolve(name_or_file)
+        return query.bind(parse_params(params), nq.Context(config.base_iri)).sparql
+    except (nq.QueryFileError, LookupError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _query_list() -> str:
+    from publisher import named_queries as nq
+
+    try:
+        queries = nq.load_dir()
+    except nq.QueryFileError as exc:
+        raise click.UsageError(str(exc)) from None
+    lines = []
+    for query in queries.values():
+        names = " ".join(f"{p.name}=" for p in query.parameters)
+        lines.append(f"{query.name}: {query.title['en']}" + (f" [{names}]" if names else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _local_endpoint(config: Config) -> str:
+    server = config["server"]
+    host = str(server["host"])
+    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{server['port']}/sparql"

@@ -322,7 +322,9 @@ def parse(text: str, path: Path, require_header: bool = False) -> NamedQuery:
     )
     if query.parameters and query.marker is None:
         reader.problem(1, "parameters are declared but no '#+ VALUES' line says where they go")
-    if not reader.problems:
+    if header is not None and not reader.problems:
+        # Only named queries are checked here: a bare .rq file may use another engine's
+        # extensions, and its endpoint is the judge of its syntax.
         _check_sparql(query, reader)
     if reader.problems:
         raise QueryFileError(reader.problems)
@@ -492,3 +494,16 @@ class _HeaderReader:
             Column(str(name), self.text(text, ("result", "columns", str(name))))
             for name, text in declared.items()
         )
+
+
+def resolve(name_or_file: str, directory: Path = QUERIES_DIR) -> NamedQuery:
+    """A named query by name, or any ``.rq`` file by path (its header then optional)."""
+    path = Path(name_or_file)
+    if name_or_file.endswith(".rq") or path.is_file():
+        if not path.is_file():
+            raise LookupError(f"no such query file: {name_or_file}")
+        return load_file(path)
+    queries = load_dir(directory)
+    if name_or_file not in queries:
+        raise LookupError(f"no named query {name_or_file!r}; known: {', '.join(queries) or 'none'}")
+    return queries[name_or_file]

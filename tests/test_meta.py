@@ -31,6 +31,7 @@ from werkzeug.http import parse_options_header
 from werkzeug.serving import make_server
 
 from publisher.build import build
+from publisher.catalog import IANA
 from publisher.config import load_config
 from publisher.namespaces import SPDX
 from publisher.validate import check, load_shapes
@@ -59,7 +60,7 @@ RDFLIB_FORMATS = {
     "application/n-quads": "nquads",
 }
 DATASET_TYPES = ("application/trig", "application/n-quads")
-IANA = "https://www.iana.org/assignments/media-types/"
+
 CATALOG = "%sgraph/catalog"
 VOID_TYPES = ("text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples")
 
@@ -252,7 +253,10 @@ def test_void_top_triples_equal_the_service_description(site, void_of):
 def test_void_subsets_are_the_city_graphs_and_catalogue_datasets(site, void_of, catalog_of):
     void = void_of(site)
     subsets = set(void.objects(URIRef(site.base + "dataset"), VOID.subset))
-    assert subsets == set(catalog_of(site).objects(None, DCAT.dataset))
+    catalog = catalog_of(site)
+    top = URIRef(site.base + "dataset")  # VoID's top dataset is the catalogue's all-cities one
+    assert set(catalog.objects(None, DCAT.dataset)) == subsets | {top}
+    assert subsets == set(catalog.objects(top, DCTERMS.hasPart))
     graphs = {row["g"] for row in sparql(site, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")}
     cities = {g for g in graphs if not g.endswith(("graph/vocabulary", "graph/catalog"))}
     assert {f"{site.base}graph/{str(s).rsplit('/', 1)[-1]}" for s in subsets} == cities
@@ -425,7 +429,8 @@ def test_catalogue_passes_the_dcat_ap_it_shapes(site, catalog_of):
     graph = catalog_of(site)
     catalog = URIRef(site.base + "catalog")
     assert (catalog, RDF.type, URIRef("http://dati.gov.it/onto/dcatapit#Catalog")) in graph
-    assert len(list(graph.objects(catalog, DCAT.dataset))) == len(site.manifest["cities"])
+    # one dataset per city, plus every city together (the all.trig / all.nq dumps)
+    assert len(list(graph.objects(catalog, DCAT.dataset))) == len(site.manifest["cities"]) + 1
     violations = [p for p in check(graph, load_shapes(ROOT / "shapes")) if p.is_violation]
     assert violations == []
 
@@ -476,7 +481,8 @@ def test_catalogue_html_lists_datasets_distributions_and_service(site, catalog_o
 def test_every_download_url_is_what_the_catalogue_says(site, catalog_of):
     graph = catalog_of(site)
     distributions = list(graph.subjects(RDF.type, DCAT.Distribution))
-    assert len(distributions) == 5 * len(site.manifest["cities"])
+    # five formats per city, plus all.trig and all.nq
+    assert len(distributions) == 5 * len(site.manifest["cities"]) + 2
     for distribution in distributions:
         url = str(graph.value(distribution, DCAT.downloadURL))
         reply = fetch(site, "GET", site.local(url))

@@ -190,6 +190,9 @@ def test_document_is_negotiated_with_content_location(demo_http, demo_server, ac
     assert reply.headers["Content-Location"] == f"{demo_server}{DOC}.{ext}"
     assert "Accept" in vary(reply)
     assert links(reply) == {m: f"{demo_server}{DOC}.{e}" for e, m in MEDIA.items()}
+    assert reply.headers["Cache-Control"].startswith("public, max-age=")
+    assert reply.headers["Last-Modified"] and reply.headers["ETag"]
+    assert f'<{BASE}{PLAN_PATH}>; rel="describes"' in reply.headers["Link"]
     if ext in RDF_NAMES:
         graph = Graph().parse(data=reply.body, format=RDF_NAMES[ext])
         assert (PLAN, RDF.type, SMP.Masterplan) in graph

@@ -82,6 +82,7 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
     from publisher.store.embedded import EmbeddedStore
     from publisher.web.meta import blueprint as meta_blueprint
+    from publisher.web.queries import blueprint as queries_blueprint
     from publisher.web.resources import blueprint as resources_blueprint
     from publisher.web.sparql import blueprint as sparql_blueprint
 
@@ -104,6 +105,7 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(resources_blueprint)
     app.register_blueprint(meta_blueprint)
+    app.register_blueprint(queries_blueprint)
     return app
 
 

@@ -16,6 +16,11 @@ endpoint can replace the embedded store) and holds:
 The document adds two triples about itself (:func:`document_triples`): ``foaf:primaryTopic``
 and, for city resources, ``void:inDataset <base>dataset/{city}``.
 
+The CONSTRUCT result is read back once (N-Triples, parsed by pyoxigraph) instead of being
+streamed to the client as it is: the document adds triples about itself, the HTML page needs
+the triples anyway, and sorting them lets Turtle group each subject. Parsing and writing both
+run in pyoxigraph, so this costs a millisecond or two for a masterplan.
+
 Serialisation goes through pyoxigraph (Turtle, RDF/XML and N-Triples with the project's
 prefixes). pyoxigraph writes expanded JSON-LD only, so :func:`compact_jsonld` rewrites its
 output with the published ``@context`` (``publisher.build.jsonld_context``) inline: keys and

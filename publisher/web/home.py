@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS
 
 from publisher.iris import Iris
-from publisher.mediatypes import BY_MEDIA_TYPE, NQUADS, TRIG
+from publisher.mediatypes import BY_MEDIA_TYPE
 from publisher.namespaces import SMP
 from publisher.store import Store
 from publisher.web.describe import Description, Term, run_construct
@@ -49,11 +49,14 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
     catalog = str(iris.catalog())
     description = Description(catalog, run_construct(store, home_query(catalog)))
     b = PageBuilder(description, lang, iris, {}, root, keep_lang)
-    cities = []
+    cities, whole = [], []
     for dataset in description.objects(b.thing, str(DCAT.dataset)):
         plan = description.first(dataset, str(FOAF.primaryTopic))
-        fictional = description.first(plan, str(SMP.fictional)) if plan else None
-        count = description.first(plan, str(SMP.publishedActionCount)) if plan else None
+        if plan is None:  # the union of the cities (a dataset about no one masterplan)
+            whole += dumps(iris, root, description, dataset)
+            continue
+        fictional = description.first(plan, str(SMP.fictional))
+        count = description.first(plan, str(SMP.publishedActionCount))
         cities.append(
             City(
                 b.name(dataset).value,
@@ -63,14 +66,16 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
                 dumps(iris, root, description, dataset),
             )
         )
-    whole = [(NQUADS, "all.nq"), (TRIG, "all.trig")]
+    if not whole:  # a catalogue without the all-cities dataset: the build writes these
+        whole = [
+            Link(name.rsplit(".", 1)[1], _local(iris, root, str(iris.dump(name))))
+            for name in ("all.nq", "all.trig")
+        ]
     return {
         "title": b.literal(b.thing, str(DCTERMS.title)),
         "description": b.literal(b.thing, str(DCTERMS.description)),
         "cities": sorted(cities, key=lambda c: c.title.lower()),
-        "all_dumps": [
-            Link(fmt.media_type, _local(iris, root, str(iris.dump(name)))) for fmt, name in whole
-        ],
+        "all_dumps": whole,
         "empty": not description.exists,
     }
 

@@ -63,10 +63,12 @@ blueprint = Blueprint("resources", __name__)
 OFFERS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
 EXTENSIONS = tuple(f.extension for f in OFFERS)
 RDF_OFFERS = tuple(f for f in OFFERS if f is not mt.HTML)
+# Page kind -> template; any other kind gets the generic resource.html.
 TEMPLATES = {
-    "masterplan", "action", "role", "phase", "source", "organisation", "table", "theme",
-    "concept", "scheme",
-}  # fmt: skip
+    kind: f"resource_{kind}.html"
+    for kind in ("masterplan", "action", "role", "phase", "source", "organisation", "table",
+                 "theme", "concept")
+} | {"scheme": "resource_concept.html"}  # fmt: skip
 _SAFE = "/:@!$&'()*+,;=-._~%"
 
 
@@ -111,7 +113,7 @@ def document(rest: str) -> Response:
         page_context(store, description)
         keep = "lang" in request.args
         view = page(description, lang, iris, term_labels(store), _root(), keep)
-        template = f"resource_{view['kind']}.html" if view["kind"] in TEMPLATES else "resource.html"
+        template = TEMPLATES.get(view["kind"], "resource.html")
         body = render_template(
             template, page=view, alternates=_alternates(doc), **_ui(lang, doc + ".html")
         )
@@ -224,13 +226,19 @@ def _alternates(path: str, offers: tuple[Format, ...] = OFFERS) -> list[tuple[st
 def _link(
     response: Response, path: str, offers: tuple[Format, ...], describes: str | None = None
 ) -> Response:
+    response.headers["Link"] = _link_value(path, offers, describes)
+    return response
+
+
+def _link_value(path: str, offers: tuple[Format, ...], describes: str | None = None) -> str:
+    """Every variant as ``rel="alternate"`` (the form rdflib's JSON-LD loader reads), and
+    the thing a document is about as ``rel="describes"`` (RFC 6892)."""
     links = [
         f'<{url}>; rel="alternate"; type="{media}"' for media, url in _alternates(path, offers)
     ]
     if describes:
         links.append(f'<{quote(describes, safe=_SAFE + "#?")}>; rel="describes"')
-    response.headers["Link"] = ", ".join(links)
-    return response
+    return ", ".join(links)
 
 
 def _negotiate(offers: tuple[Format, ...], path: str) -> Format:
@@ -238,8 +246,7 @@ def _negotiate(offers: tuple[Format, ...], path: str) -> Format:
     try:
         return negotiate(offers)
     except HTTPException as exc:
-        links = [f'<{url}>; rel="alternate"; type="{m}"' for m, url in _alternates(path, offers)]
-        exc.extra_headers = {"Link": ", ".join(links)}  # type: ignore[attr-defined]
+        exc.extra_headers = {"Link": _link_value(path, offers)}  # type: ignore[attr-defined]
         raise
 
 
@@ -249,7 +256,9 @@ def _moved(path: str) -> Response:
 
 
 def _refuse_encoded_slashes() -> None:
-    """``/id/a%2Fb`` would otherwise reach us decoded as ``/id/a/b``: refuse it."""
+    """``/id/a%2Fb`` would otherwise reach us decoded as ``/id/a/b``: refuse it. Needs the
+    raw request line (werkzeug's and gunicorn's servers give it); without it the decoded
+    path still only names an IRI, never a file."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
     path = raw.split("?", 1)[0].lower()
     if "%2f" in path or "%5c" in path:
