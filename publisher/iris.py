@@ -35,6 +35,9 @@ KINDS = (
     "source",
 )
 SINGLETON_KINDS = ("masterplan", "themes")
+# Things the catalogue describes (datasets, distributions, the publishing agent, builds and the
+# software): dereferenceable like city resources, from the catalogue graph.
+METADATA_THINGS = ("dataset", "publisher", "build", "software")
 ALL_CITIES = "all"  # the key of the every-city dumps and dataset
 RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id",
                      ALL_CITIES)
@@ -174,6 +177,8 @@ class Iris:
         if any(s in ("", ".", "..") for s in segments):
             return None
         if segments[0] == "id" and len(segments) > 2:
+            return self._iri(path)
+        if segments[0] in METADATA_THINGS:
             return self._iri(path)
         if segments[0] == "vocab":
             return URIRef(VOCAB_ONTOLOGY + path[len("vocab") :])

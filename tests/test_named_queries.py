@@ -134,15 +134,17 @@ def server(qapp) -> Iterator[str]:
         httpd.server_close()
 
 
-def rows(web, name: str, **params: str) -> list[dict[str, Any]]:
+def rows(web, name: str, /, **params: str) -> list[dict[str, Any]]:
     """The answer as plain JSON rows (``application/json``)."""
-    response = web.get(f"/queries/{name}", query_string=params, headers={"Accept": "application/json"})
+    response = web.get(
+        f"/queries/{name}", query_string=params, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     return response.get_json()["rows"]
 
 
-def bindings(web, name: str, **params: str) -> list[dict[str, Any]]:
+def bindings(web, name: str, /, **params: str) -> list[dict[str, Any]]:
     """The answer as SPARQL JSON results (the default)."""
     response = web.get(f"/queries/{name}", query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -151,7 +153,9 @@ def bindings(web, name: str, **params: str) -> list[dict[str, Any]]:
 
 
 def by(items: list[dict[str, Any]], *keys: str) -> dict[Any, dict[str, Any]]:
-    return {tuple(item[k] for k in keys) if len(keys) > 1 else item[keys[0]]: item for item in items}
+    return {
+        tuple(item[k] for k in keys) if len(keys) > 1 else item[keys[0]]: item for item in items
+    }
 
 
 # --- the files ----------------------------------------------------------------------------
@@ -169,7 +173,7 @@ REQUIRED = {
 
 
 def test_every_question_of_the_issue_has_a_query(queries):
-    assert REQUIRED <= set(queries)
+    assert set(queries) >= REQUIRED
 
 
 def test_every_query_declares_its_columns_and_bilingual_texts(queries):
@@ -214,7 +218,9 @@ def test_masterplan_overview(web):
         assert row["issued"] == plan["masterplan"]["approved"]
         assert row["presented"] == plan["masterplan"]["presented"]
         assert row["themes"] == len(all_themes)
-        assert row["work_tables"] == sum(t.get("work_table", "true") != "false" for t, _ in all_themes)
+        assert row["work_tables"] == sum(
+            t.get("work_table", "true") != "false" for t, _ in all_themes
+        )
         assert row["organisations"] == len(read_yaml(city, "organisations")["organisations"])
         assert row["published_actions"] == len(actions(city))
         assert row["fictional"] is (plan.get("fictional") == "true")
@@ -253,7 +259,10 @@ def test_actions_by_timeframe_and_ict_role(web, city):
     found = rows(web, "actions-by-timeframe-and-ict-role", city=city)
     expected = Counter((a["timeframe"], a["ict_role"]) for a in actions(city))
     got = {
-        (r["timeframe"].removeprefix(VOCAB + "timeframe/"), r["ict_role"].removeprefix(VOCAB + "ict-role/")): r["actions"]
+        (
+            r["timeframe"].removeprefix(VOCAB + "timeframe/"),
+            r["ict_role"].removeprefix(VOCAB + "ict-role/"),
+        ): r["actions"]
         for r in found
     }
     assert got == dict(expected)
@@ -298,30 +307,33 @@ def test_organisation_roles(web, city):
 
 def test_actions_led_by_one_organisation(web):
     listed = actions("demo-city")
-    holder = Counter(a["lead"] for a in listed if a.get("lead")).most_common(1)[0][0]
+    leads = [(e[1], e[3]) for e in expected_roles("demo-city") if e[2] == "lead"]
+    holder = Counter(h for _, h in leads).most_common(1)[0][0]
     found = rows(web, "actions-led-by", organisation=iri("demo-city", "organisation", holder))
     assert {r["action"] for r in found} == {
-        iri("demo-city", "action", a["id"]) for a in listed if a.get("lead") == holder
+        iri("demo-city", "action", key) for key, h in leads if h == holder
     }
     for row in found:
         action = next(a for a in listed if iri("demo-city", "action", a["id"]) == row["action"])
         assert row["identifier"] == action.get("identifier", action["id"])
-        assert row["title"] == action["title"]["it"] if isinstance(action["title"], dict) else True
+        title = action["title"]
+        assert row["title"] == (title["it"] if isinstance(title, dict) else title)
         assert (Decimal(row["investment"]) if row["investment"] else None) == exact(action)
 
 
 def test_actions_led_by_every_lead_and_by_name_and_amount(web):
     every = rows(web, "actions-led-by")
-    expected = sum(bool(a.get("lead")) for city in CITY_FOLDERS for a in actions(city))
-    assert len(every) == expected
+    leads = {(city, *e) for city in CITY_FOLDERS for e in expected_roles(city) if e[2] == "lead"}
+    assert len(every) == len(leads)
     names = rows(web, "actions-led-by", name="ENERGIA")
     assert names and all("energia" in r["organisation_name"].lower() for r in names)
     threshold = Decimal("2000000")
     big = rows(web, "actions-led-by", city="demo-city", min_investment=str(threshold))
+    led = {e[1] for e in expected_roles("demo-city") if e[2] == "lead"}
     expected_big = {
         iri("demo-city", "action", a["id"])
         for a in actions("demo-city")
-        if a.get("lead")
+        if a["id"] in led
         and (v := exact(a) if exact(a) is not None else range_min(a)) is not None
         and v >= threshold
     }
@@ -333,9 +345,12 @@ def test_themes_mapping(web, city):
     found = rows(web, "themes-mapping", city=city)
     expected = set()
     for theme, _ in themes(city):
-        expected.update((theme["id"], "eu-data-theme", code) for code in theme.get("eu_themes") or [])
         expected.update(
-            (theme["id"], "osservatorio-theme", code) for code in theme.get("osservatorio_themes") or []
+            (theme["id"], "eu-data-theme", code) for code in theme.get("eu_themes") or []
+        )
+        expected.update(
+            (theme["id"], "osservatorio-theme", code)
+            for code in theme.get("osservatorio_themes") or []
         )
     assert {(r["theme"].rsplit("/", 1)[1], r["scheme"], r["code"]) for r in found} == expected
     eu = rows(web, "themes-mapping", city=city, scheme="eu-data-theme")
@@ -350,7 +365,9 @@ def test_data_completeness_declared_versus_published(web):
     found = rows(web, "data-completeness")
     for city in CITY_FOLDERS:
         figures = [
-            f for f in read_yaml(city, "masterplan")["masterplan"]["figures"] if f["kind"] == "actions"
+            f
+            for f in read_yaml(city, "masterplan")["masterplan"]["figures"]
+            if f["kind"] == "actions"
         ]
         mine = [r for r in found if r["city_key"] == city]
         assert sorted((Decimal(r["declared"]), r["source"]) for r in mine) == sorted(
@@ -372,9 +389,13 @@ def test_cities_compared(web):
         plan = read_yaml(city, "masterplan")["masterplan"]
         listed = actions(city)
         row = found[city]
-        declared = [Decimal(f.get("value", f.get("min"))) for f in plan["figures"] if f["kind"] == "actions"]
+        declared = [
+            Decimal(f.get("value", f.get("min"))) for f in plan["figures"] if f["kind"] == "actions"
+        ]
         totals = [
-            Decimal(f.get("value", f.get("min"))) for f in plan["figures"] if f["kind"] == "total-investment"
+            Decimal(f.get("value", f.get("min")))
+            for f in plan["figures"]
+            if f["kind"] == "total-investment"
         ]
         short = sum(a["timeframe"] == "short" for a in listed)
         assert Decimal(row["declared_actions"]) == max(declared)
@@ -385,7 +406,9 @@ def test_cities_compared(web):
             assert Decimal(row["short_term_share"]) == expected_share
         else:
             assert row["short_term_share"] is None  # no published actions: no share
-        assert row["characterising_actions"] == sum(a["ict_role"] == "characterising" for a in listed)
+        assert row["characterising_actions"] == sum(
+            a["ict_role"] == "characterising" for a in listed
+        )
         assert row["themes"] == len(themes(city))
         assert row["organisations"] == len(read_yaml(city, "organisations")["organisations"])
         exacts = [v for a in listed if (v := exact(a)) is not None]
@@ -420,7 +443,11 @@ def test_sources_behind_a_resource(web):
         ("actions-led-by", {"min_investment": "1e6"}, "not a decimal"),
         ("actions-led-by", {"organisation": "not an iri"}, "not an absolute IRI"),
         ("actions-led-by", {"organisation": "> } UNION { ?s ?p ?o"}, "not an absolute IRI"),
-        ("actions-led-by", {"organisation": "https://example.org/x> } UNION { ?s ?p ?o"}, "valid IRI"),
+        (
+            "actions-led-by",
+            {"organisation": "https://example.org/x> } UNION { ?s ?p ?o"},
+            "valid IRI",
+        ),
         ("actions-led-by", {"organisation": "https://example.org/elsewhere"}, "must start with"),
         ("actions-led-by", {"name": "x" * 101}, "longer than 100"),
         ("actions-led-by", {"name": "\\u0022"}, "\\u"),
@@ -501,7 +528,11 @@ def test_hostile_text_finds_an_organisation_with_exactly_that_name(dist, queries
         (odd, ox.NamedNode("http://xmlns.com/foaf/0.1/name"), ox.Literal(value)),
         (role, ox.NamedNode(org + "role"), ox.NamedNode(VOCAB + "role/lead")),
         (role, ox.NamedNode(org + "member"), odd),
-        (role, ox.NamedNode("https://w3id.org/italia/onto/RO/forEntity"), ox.NamedNode(iri("demo-city", "action", "a01"))),
+        (
+            role,
+            ox.NamedNode("https://w3id.org/italia/onto/RO/forEntity"),
+            ox.NamedNode(iri("demo-city", "action", "a01")),
+        ),
     ]:
         store.add(ox.Quad(s, p, o, graph))
     sparql = queries["actions-led-by"].bind({"name": value}, nq.Context(BASE)).sparql
@@ -546,13 +577,28 @@ def test_any_text_comes_back_unchanged(echo, text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (ECHO.replace("type: string", "type: text"), ":3: parameters.text.type: unknown type 'text'"),
-        (ECHO.replace("#+ title: {it: eco, en: echo}", "#+ title: {it: eco"), ":2: the header is not YAML"),
+        (
+            ECHO.replace("type: string", "type: text"),
+            ":4: parameters.text.type: unknown type 'text'",
+        ),
+        (
+            ECHO.replace("#+ title: {it: eco, en: echo}", "#+ title: {it: eco"),
+            ":2: the header is not YAML",
+        ),
         (ECHO.replace("en: echo", "de: Echo"), ":1: title: missing the 'en' text"),
-        (ECHO.replace("#+ description", "#+ summary: x\n#+ description"), ":2: summary: unknown key"),
+        (
+            ECHO.replace("#+ description", "#+ summary: x\n#+ description"),
+            ":2: summary: unknown key",
+        ),
         (ECHO.replace("  #+ VALUES\n", ""), "no '#+ VALUES' line"),
-        (ECHO.replace("#+     text: {it: il testo", "#+     txt: {it: il testo"), ":7: result.columns ['txt'] differ"),
-        (ECHO.replace("default: null", "default: null, min: 3"), ":4: parameters.text.min: only integer"),
+        (
+            ECHO.replace("#+     text: {it: il testo", "#+     txt: {it: il testo"),
+            ":7: result.columns ['txt'] differ",
+        ),
+        (
+            ECHO.replace("default: null", "default: null, min: 3"),
+            ":4: parameters.text.min: only integer",
+        ),
         (ECHO.replace(", default: null", ""), ":4: parameters.text: missing default"),
         (ECHO.replace("SELECT ?text WHERE {", "ASK {"), "must be a SELECT query, not ASK"),
         (ECHO.replace("SELECT ?text WHERE {", "SELECT ?text WHERE { ?x"), "SPARQL error"),
@@ -564,9 +610,9 @@ def test_malformed_files_are_refused_with_file_and_line(tmp_path, text, expected
     path.write_text(text, encoding="utf-8")
     with pytest.raises(nq.QueryFileError) as info:
         nq.load_dir(tmp_path)
-    assert any(expected in problem and problem.startswith(str(path)) for problem in info.value.problems), (
-        info.value.problems
-    )
+    assert any(
+        expected in problem and problem.startswith(str(path)) for problem in info.value.problems
+    ), info.value.problems
 
 
 def test_a_bare_rq_file_needs_no_header(tmp_path):
@@ -596,7 +642,11 @@ def test_results_as_csv(web):
     ("accept", "fmt", "media_type"),
     [
         ("*/*", None, "application/sparql-results+json"),
-        ("application/sparql-results+json, application/json", None, "application/sparql-results+json"),
+        (
+            "application/sparql-results+json, application/json",
+            None,
+            "application/sparql-results+json",
+        ),
         ("application/json", None, "application/json"),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None, "text/html"),
         ("text/tab-separated-values", None, "text/tab-separated-values"),
@@ -620,11 +670,15 @@ def test_negotiation(web, accept, fmt, media_type):
 def test_unknown_or_unavailable_format(web):
     assert web.get("/queries/masterplan-overview?format=docx").status_code == 400
     assert web.get("/queries/masterplan-overview?format=ttl").status_code == 406
-    assert web.get("/queries/masterplan-overview", headers={"Accept": "image/png"}).status_code == 406
+    assert (
+        web.get("/queries/masterplan-overview", headers={"Accept": "image/png"}).status_code == 406
+    )
 
 
 def test_html_table_with_the_form(web):
-    response = web.get("/queries/actions-per-theme?city=demo-city&lang=en", headers={"Accept": "text/html"})
+    response = web.get(
+        "/queries/actions-per-theme?city=demo-city&lang=en", headers={"Accept": "text/html"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Content-Language"] == "en"
     assert "<form" in page and 'name="min_actions"' in page and 'value="demo-city" selected' in page
@@ -655,7 +709,11 @@ def test_query_list_json_and_html(web, queries):
     listed = response.get_json()["queries"]
     assert [q["name"] for q in listed] == list(queries)
     organisation = next(
-        p for q in listed if q["name"] == "actions-led-by" for p in q["parameters"] if p["name"] == "organisation"
+        p
+        for q in listed
+        if q["name"] == "actions-led-by"
+        for p in q["parameters"]
+        if p["name"] == "organisation"
     )
     assert organisation["prefix"] == BASE + "id/" and organisation["default"] is None
     page = web.get("/queries", headers={"Accept": "text/html"})
@@ -682,11 +740,16 @@ def test_openapi_is_valid(web, queries):
     assert "400" in operation["responses"]
     minimum = document["paths"]["/queries/actions-per-theme"]["get"]["parameters"]
     assert next(p for p in minimum if p["name"] == "min_actions")["schema"] == {
-        "type": "integer", "minimum": 0, "maximum": 100000, "default": 0
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 100000,
+        "default": 0,
     }
 
 
-@pytest.mark.parametrize("path", ["/queries/themes-mapping?city=demo-city", "/queries", "/openapi.json"])
+@pytest.mark.parametrize(
+    "path", ["/queries/themes-mapping?city=demo-city", "/queries", "/openapi.json"]
+)
 def test_cache_headers_and_304(web, path):
     first = web.get(path)
     assert first.status_code == 200
@@ -696,8 +759,9 @@ def test_cache_headers_and_304(web, path):
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     again = web.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag and not again.get_data()
-    other = web.get(path, headers={"Accept": "text/html", "If-None-Match": etag})
-    assert other.status_code == 200 and other.headers["ETag"] != etag
+    if path != "/openapi.json":  # negotiated: another representation, another ETag
+        other = web.get(path, headers={"Accept": "text/html", "If-None-Match": etag})
+        assert other.status_code == 200 and other.headers["ETag"] != etag
 
 
 def test_another_parameter_value_is_another_etag(web):
@@ -712,7 +776,15 @@ def cli(*args: str) -> Any:
 
 
 def test_cli_table_against_the_local_server(server):
-    result = cli("actions-per-theme", "--endpoint", server + "/sparql", "-p", "city=demo-city", "-p", "lang=en")
+    result = cli(
+        "actions-per-theme",
+        "--endpoint",
+        server + "/sparql",
+        "-p",
+        "city=demo-city",
+        "-p",
+        "lang=en",
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:3] == ["city_key", "theme", "notation"]
@@ -726,11 +798,23 @@ def test_cli_csv_and_json_match_the_api(server, web):
     result = cli("cities-compared", "--endpoint", server + "/sparql", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert list(csv.DictReader(io.StringIO(result.output))) == list(
-        csv.DictReader(io.StringIO(web.get("/queries/cities-compared?format=csv").get_data(as_text=True)))
+        csv.DictReader(
+            io.StringIO(web.get("/queries/cities-compared?format=csv").get_data(as_text=True))
+        )
     )
-    result = cli("themes-mapping", "--endpoint", server + "/sparql", "--format", "json", "-p", "city=second-city")
+    result = cli(
+        "themes-mapping",
+        "--endpoint",
+        server + "/sparql",
+        "--format",
+        "json",
+        "-p",
+        "city=second-city",
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["results"]["bindings"] == bindings(web, "themes-mapping", city="second-city")
+    assert json.loads(result.output)["results"]["bindings"] == bindings(
+        web, "themes-mapping", city="second-city"
+    )
 
 
 def test_cli_default_endpoint_comes_from_the_configuration(server, tmp_path):
@@ -756,12 +840,20 @@ def test_cli_runs_a_bare_rq_file(server, tmp_path):
 
 
 def test_cli_errors(server, tmp_path):
-    result = CliRunner().invoke(main, ["query", "masterplan-overview", "--endpoint", "http://127.0.0.1:9/sparql"])
-    assert result.exit_code == 1 and "no SPARQL endpoint at http://127.0.0.1:9/sparql" in result.output
+    result = CliRunner().invoke(
+        main, ["query", "masterplan-overview", "--endpoint", "http://127.0.0.1:9/sparql"]
+    )
+    assert (
+        result.exit_code == 1 and "no SPARQL endpoint at http://127.0.0.1:9/sparql" in result.output
+    )
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT * WHERE { ?s ?p }\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["query", str(bad), "--endpoint", server + "/sparql"])
-    assert result.exit_code == 1 and "400 Bad Request" in result.output and "syntax error" in result.output
+    assert (
+        result.exit_code == 1
+        and "400 Bad Request" in result.output
+        and "syntax error" in result.output
+    )
     result = CliRunner().invoke(main, ["query", "actions-per-theme", "-p", "min_actions=many"])
     assert result.exit_code == 2 and "not an integer" in result.output
     result = CliRunner().invoke(main, ["query", "actions-per-theme", "-p", "bogus"])
@@ -789,8 +881,21 @@ def test_cli_as_a_real_process(server):
     if not lodpub.exists():
         pytest.skip("the lodpub script is not installed next to this Python")
     done = subprocess.run(
-        [str(lodpub), "query", "data-completeness", "-p", "city=laspezia", "--format", "csv", "--endpoint", server + "/sparql"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            str(lodpub),
+            "query",
+            "data-completeness",
+            "-p",
+            "city=laspezia",
+            "--format",
+            "csv",
+            "--endpoint",
+            server + "/sparql",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     table = list(csv.DictReader(io.StringIO(done.stdout)))
@@ -807,9 +912,16 @@ def test_table_rendering_compacts_and_cuts():
             "results": {
                 "bindings": [
                     {
-                        "thing": {"type": "uri", "value": "https://w3id.org/smartcity-masterplan/ontology#Action"},
+                        "thing": {
+                            "type": "uri",
+                            "value": "https://w3id.org/smartcity-masterplan/ontology#Action",
+                        },
                         "label": {"type": "literal", "value": "x" * 100, "xml:lang": "it"},
-                        "n": {"type": "literal", "value": "7", "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+                        "n": {
+                            "type": "literal",
+                            "value": "7",
+                            "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                        },
                     },
                     {"thing": {"type": "bnode", "value": "b0"}},
                 ]
@@ -838,13 +950,23 @@ def oxigraph(dist: Path, tmp_path_factory) -> Iterator[str]:
     location = tmp_path_factory.mktemp("oxigraph")
     subprocess.run(
         [binary, "load", "--location", str(location), "--file", str(dist / "dataset.nq")],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     port = free_port()
     process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "serve-read-only",
+            "--location",
+            str(location),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/query"
     try:
@@ -865,7 +987,8 @@ def oxigraph(dist: Path, tmp_path_factory) -> Iterator[str]:
 
 def solutions(data: dict[str, Any]) -> list[tuple]:
     return sorted(
-        tuple(sorted((k, v["type"], v["value"]) for k, v in b.items())) for b in data["results"]["bindings"]
+        tuple(sorted((k, v["type"], v["value"]) for k, v in b.items()))
+        for b in data["results"]["bindings"]
     )
 
 
@@ -880,7 +1003,9 @@ def test_cli_against_an_oxigraph_server(oxigraph, web, name):
 
 
 def test_hostile_text_against_an_oxigraph_server(oxigraph, echo):
-    result = cli(str(echo.path), "--endpoint", oxigraph, "--format", "json", "-p", f"text={HOSTILE[0]}")
+    result = cli(
+        str(echo.path), "--endpoint", oxigraph, "--format", "json", "-p", f"text={HOSTILE[0]}"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["results"]["bindings"] == [
         {"text": {"type": "literal", "value": HOSTILE[0]}}

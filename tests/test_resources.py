@@ -102,7 +102,7 @@ def own_triples(graph: Graph, node: URIRef) -> Graph:
 # --- rdflib dereferences the thing IRI ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("hint", "suffix"),
-    [("turtle", ""), ("xml", ""), ("json-ld", ""), ("nt", "?format=nt"), (None, "")],
+    [("turtle", ""), ("xml", ""), ("json-ld", ""), ("nt", ""), (None, "")],
 )
 def test_rdflib_follows_the_303_and_gets_the_resource(demo_server, store, hint, suffix):
     graph = Graph().parse(f"{demo_server}/{PLAN_PATH}{suffix}", format=hint)
@@ -427,3 +427,16 @@ def test_action_document_keeps_its_blank_node_closure(http, fixture_facts):
 def test_a_build_without_ontology_files_answers_404(http):
     reply = http("GET", "/ontology", headers={"Accept": "text/turtle"})
     assert reply.status == 404 and "ontology" in reply.text
+
+
+@pytest.mark.parametrize("path", ["dataset", "dataset/demo-city", "dataset/demo-city/ttl",
+                                  "dataset/all/nq", "publisher", "software/lodpub"])
+def test_catalogue_iris_dereference(demo_server, path):
+    """The IRIs the catalogue and VoID mint (datasets, distributions, agent) are not 404s."""
+    iri = f"{BASE}{path}"
+    graph = Graph().parse(f"{demo_server}/{path}", format="turtle")
+    assert (URIRef(iri), None, None) in graph
+
+
+def test_unknown_dataset_is_404(demo_http):
+    assert demo_http("GET", "/dataset/nowhere", headers={"Accept": "text/turtle"}).status == 404

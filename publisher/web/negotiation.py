@@ -62,6 +62,7 @@ ACCEPT_ALIASES: dict[str, tuple[Format, ...]] = {
     "application/n3": (mt.TURTLE,),
     "application/x-json+ld": (mt.JSONLD,),
     "application/xhtml+xml": (mt.HTML,),
+    "text/plain": (mt.NTRIPLES,),  # N-Triples' media type before 2014; rdflib still sends it
 }
 # Extra ``?format=`` tokens (beyond mediatypes.lookup), e.g. SPARQLWrapper's values.
 FORMAT_ALIASES: dict[str, tuple[Format, ...]] = {

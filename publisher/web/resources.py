@@ -85,6 +85,17 @@ def thing_id(rest: str) -> Response:
     return _see_other("id/" + rest)
 
 
+@blueprint.get("/dataset", defaults={"rest": "dataset"})
+@blueprint.get("/dataset/<path:rest>")
+@blueprint.get("/publisher", defaults={"rest": "publisher"})
+@blueprint.get("/build/<path:rest>")
+@blueprint.get("/software/<path:rest>")
+def thing_metadata(rest: str) -> Response:
+    """The catalogue's own IRIs: datasets, distributions, the agent, builds, the software."""
+    prefix = request.path.lstrip("/").split("/", 1)[0]
+    return _see_other(rest if rest == prefix else f"{prefix}/{rest}")
+
+
 @blueprint.get("/vocab", defaults={"rest": ""})
 @blueprint.get("/vocab/", defaults={"rest": "/"})
 @blueprint.get("/vocab/<path:rest>")
