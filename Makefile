@@ -18,7 +18,7 @@ build: $(STAMP)
 	$(VENV)/bin/lodpub build
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check publisher tests bench
+	$(VENV)/bin/ruff check publisher tests examples $(wildcard bench)
 
 test: $(STAMP) lint
 	$(VENV)/bin/pytest

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat
-from pyoxigraph import parse as ox_parse
+from pyoxigraph import NamedNode, Quad, RdfFormat
 from pyoxigraph import serialize as ox_serialize
 from rdflib import Graph, URIRef
 
@@ -27,9 +26,10 @@ from publisher.catalog import BuildInfo, DumpFile, catalog_graph
 from publisher.config import Config
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
 from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
-from publisher.namespaces import PREFIXES, bind_prefixes
+from publisher.namespaces import bind_prefixes
 from publisher.ontodoc import write_docs
 from publisher.rdf import CityGraph, city_graph
+from publisher.serialize import jsonld_context, serialize, to_triples
 from publisher.source import City, SourceError, read_cities
 from publisher.validate import Problem, check, load_shapes
 
@@ -59,33 +59,17 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def jsonld_context() -> dict:
-    """The published JSON-LD @context: the project's prefixes."""
-    return {"@context": {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}}
+def _to_quads(graph: Graph, graph_iri: URIRef) -> list[Quad]:
+    target = NamedNode(str(graph_iri))
+    return [Quad(t.subject, t.predicate, t.object, target) for t in to_triples(graph)]
 
 
-def _to_quads(graph: Graph, graph_iri: URIRef | None) -> list[Quad]:
-    """rdflib → pyoxigraph through N-Triples (fast, lossless)."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    target = NamedNode(str(graph_iri)) if graph_iri else DefaultGraph()
-    return [
-        Quad(t.subject, t.predicate, t.object, target)
-        for t in ox_parse(data, format=RdfFormat.N_TRIPLES)
-    ]
-
-
-def _write_graph(graph: Graph, quads: list[Quad], fmt: Format, path: Path) -> None:
-    """One graph to a file: rdflib for prefixed Turtle and JSON-LD, pyoxigraph otherwise."""
-    if fmt is TURTLE:
-        graph.serialize(path, format="turtle", encoding="utf-8")
-    elif fmt is JSONLD:
-        text = graph.serialize(
-            format="json-ld", context=jsonld_context()["@context"], auto_compact=True
-        )
-        path.write_text(text, encoding="utf-8")
+def _write_graph(quads: list[Quad], fmt: Format, path: Path) -> None:
+    """One city's quads to a file: TriG/N-Quads keep the named graph, the rest drop it."""
+    if fmt.datasets:
+        path.write_bytes(ox_serialize(quads, format=fmt.rdf_format) or b"")
     else:
-        items = quads if fmt.datasets else [q.triple for q in quads]
-        path.write_bytes(ox_serialize(items, format=fmt.rdf_format) or b"")
+        path.write_bytes(serialize([q.triple for q in quads], fmt))
 
 
 def _describe(path: Path, fmt: Format, city: str, root: Path) -> DumpFile:
@@ -174,7 +158,7 @@ class Builder:
             quads = _to_quads(located.graph, self.iris.graph(key))
             for fmt in CITY_DUMP_FORMATS:
                 path = dumps_dir / f"{key}.{fmt.extension}"
-                _write_graph(located.graph, quads, fmt, path)
+                _write_graph(quads, fmt, path)
                 dump_files.append(_describe(path, fmt, key, tmp))
             city_quads += quads
         for fmt in (TRIG, NQUADS):

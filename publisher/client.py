@@ -19,6 +19,7 @@ import json
 import urllib.error
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
@@ -106,11 +107,12 @@ def _cell(term: dict[str, str] | None) -> Cell | None:
 
 
 # --- showing values ---------------------------------------------------------------------
-def _namespaces(base: str | None) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8)
+def _namespaces(base: str | None) -> tuple[tuple[str, str], ...]:
     pairs = [(str(ns), prefix) for prefix, ns in PREFIXES.items()]
     if base:
         pairs.append((base, ""))
-    return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+    return tuple(sorted(pairs, key=lambda pair: len(pair[0]), reverse=True))
 
 
 def compact(iri: str, base: str | None = None) -> str:

@@ -14,8 +14,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID
 
 from publisher import mediatypes as mt
-from publisher.build import jsonld_context
 from publisher.namespaces import SCHEMA, SMP
+from publisher.serialize import jsonld_context
 from publisher.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/smartcity-masterplan/"

@@ -17,17 +17,27 @@ SPARQL Protocol requires. The price is memory for a second copy of the triples, 
 fine for masterplans; big deployments use a remote store.
 
 Results are serialised by pyoxigraph itself (never through rdflib) for speed.
+
+Row caps (:meth:`EmbeddedResult.serialize_capped`, used by the public endpoint): the
+solutions or triples are *iterated* up to the cap + 1 (so evaluation stops there), the kept
+ones are serialised, and a cut result is marked in the body where the format allows it
+(:func:`mark_truncated`). Solutions are written by pyoxigraph too: the kept rows go through
+SPARQL TSV (terms in N-Triples syntax, lossless) and pyoxigraph's results parser, so every
+results format keeps pyoxigraph's exact output.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from publisher import mediatypes as mt
 from publisher.mediatypes import Format
 from publisher.store import (
     InvalidDataset,
@@ -43,6 +53,16 @@ from publisher.store import (
 
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Capped:
+    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
+
+    data: bytes
+    truncated: bool
+    rows: int | None
+    limit: int | None
 
 
 class EmbeddedResult(QueryResult):
@@ -72,6 +92,91 @@ class EmbeddedResult(QueryResult):
         except Exception as exc:  # the engine's evaluation errors have no common base
             raise QueryFailed(f"query evaluation failed: {exc}") from exc
         return data or b""
+
+    def serialize_capped(
+        self, fmt: Format, max_rows: int | None, link: str | None = None
+    ) -> Capped:
+        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples.
+
+        A cut result says so in the body where the format allows (see
+        :func:`mark_truncated`, ``link`` is the document that explains the limit); the
+        caller also says so in a header. ASK results are never cut.
+        """
+        if max_rows is None or self.kind is ResultKind.BOOLEAN:
+            return Capped(self.serialize(fmt), False, None, max_rows)
+        if fmt not in self.formats:
+            raise ValueError(f"a {self.kind.value} result cannot be written as {fmt.media_type}")
+        if self._used:
+            raise RuntimeError("a query result can only be serialised once")
+        self._used = True
+        try:
+            variables = self._raw.variables if self.kind is ResultKind.SOLUTIONS else None
+            kept = list(islice(self._raw, max_rows + 1))  # type: ignore[arg-type]
+            truncated = len(kept) > max_rows
+            del kept[max_rows:]
+            if variables is None:
+                data = ox.serialize(kept, format=fmt.rdf_format) or b""
+            else:
+                data = _solutions(variables, kept, fmt)
+        except Exception as exc:  # the engine's evaluation errors have no common base
+            raise QueryFailed(f"query evaluation failed: {exc}") from exc
+        if truncated:
+            data = mark_truncated(data, fmt, max_rows, link)
+        return Capped(data, truncated, len(kept), max_rows)
+
+
+def _solutions(variables: list[ox.Variable], rows: list[ox.QuerySolution], fmt: Format) -> bytes:
+    """Kept solutions in a results format, written by pyoxigraph (through lossless TSV)."""
+    # A solution iterates its values in the order of ``variables`` (None when unbound),
+    # much faster than looking each variable up.
+    lines = ["\t".join(str(v) for v in variables)]
+    lines += ["\t".join(["" if term is None else str(term) for term in row]) for row in rows]
+    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt is mt.RESULTS_TSV:
+        return tsv
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return parsed.serialize(format=fmt.results_format) or b""
+
+
+def truncation_note(limit: int) -> str:
+    """The human-readable sentence used in every body marker."""
+    return (
+        f"truncated: this result was cut at {limit} rows/triples by the server's limit "
+        "(limits.max_result_rows); add LIMIT/OFFSET or download a dump for everything"
+    )
+
+
+def mark_truncated(data: bytes, fmt: Format, limit: int, link: str | None) -> bytes:
+    """Say in the body that a result was cut, where the format has room for it.
+
+    - SPARQL JSON results: ``head.link`` gets ``link`` (the spec's member for "further
+      metadata about the query results"); SPARQL XML results: a ``<link href>`` in ``<head>``;
+    - Turtle, N-Triples, N-Quads, TriG: a first ``# truncated: ...`` comment line;
+    - RDF/XML: an XML comment after the XML declaration;
+    - CSV, TSV, JSON-LD: no room without changing the data; the header says it.
+    """
+    note = truncation_note(limit)
+    if fmt is mt.RESULTS_JSON and link:
+        prefix = b'{"head":{"vars":['
+        entry = b',"link":' + json.dumps([link]).encode("utf-8")
+        if data.startswith(prefix):  # variable names contain no "]": the vars array ends here
+            end = data.index(b"]", len(prefix)) + 1
+            return data[:end] + entry + data[end:]
+        document = json.loads(data)
+        document.setdefault("head", {}).setdefault("link", []).append(link)
+        return json.dumps(document, ensure_ascii=False).encode("utf-8")
+    if fmt is mt.RESULTS_XML and link:
+        href = link.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        return data.replace(b"</head>", f'<link href="{href}"/></head>'.encode(), 1)
+    if fmt in (mt.TURTLE, mt.NTRIPLES, mt.NQUADS, mt.TRIG):
+        return f"# {note}\n".encode() + data
+    if fmt is mt.RDFXML:
+        comment = f"<!-- {note} -->\n".encode()
+        if data.startswith(b"<?xml"):
+            end = data.index(b"?>") + 2
+            return data[:end] + b"\n" + comment + data[end:].lstrip(b"\n")
+        return comment + data
+    return data
 
 
 class EmbeddedStore(Store):

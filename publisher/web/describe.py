@@ -23,7 +23,7 @@ run in pyoxigraph, so this costs a millisecond or two for a masterplan.
 
 Serialisation goes through pyoxigraph (Turtle, RDF/XML and N-Triples with the project's
 prefixes). pyoxigraph writes expanded JSON-LD only, so :func:`compact_jsonld` rewrites its
-output with the published ``@context`` (``publisher.build.jsonld_context``) inline: keys and
+output with the published ``@context`` (``publisher.serialize.jsonld_context``) inline: keys and
 types become CURIEs, node ``@id`` values stay absolute IRIs. That is a compact form that any
 JSON-LD 1.1 processor expands back to the same triples (every prefix IRI ends with ``/`` or
 ``#``, so each one may be used as a prefix).
@@ -34,22 +34,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID
 
 from publisher import mediatypes as mt
-from publisher.build import jsonld_context
 from publisher.iris import Iris
-from publisher.mediatypes import Format
-from publisher.namespaces import ORG, PREFIXES, RO, SMP
+from publisher.namespaces import ORG, RO, SMP
 from publisher.store import Store
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 BLANK_DEPTH = 4
 LABELS = (str(RDFS.label), str(SKOS.prefLabel))
-SERIALIZATION_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 _LABEL_FILTER = f"FILTER(?lp IN (<{LABELS[0]}>, <{LABELS[1]}>))"
 
 
@@ -251,52 +247,3 @@ def _reading_order(thing: ox.NamedNode):
 
 
 # --- writing -----------------------------------------------------------------------------
-def serialize(triples: list[ox.Triple], fmt: Format) -> bytes:
-    """``triples`` in one of the document formats (never HTML)."""
-    if fmt == mt.JSONLD:
-        expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]"
-        return compact_jsonld(expanded)
-    if fmt.rdf_format is None or fmt.datasets:
-        raise ValueError(f"{fmt.media_type} is not a graph format")
-    return ox.serialize(triples, format=fmt.rdf_format, prefixes=SERIALIZATION_PREFIXES) or b""
-
-
-def compact_jsonld(expanded: bytes) -> bytes:
-    """pyoxigraph's expanded JSON-LD (a list of node objects) with the project's context."""
-    context: dict[str, str] = jsonld_context()["@context"]
-    namespaces = sorted(context.items(), key=lambda item: -len(item[1]))
-
-    def curie(iri: str) -> str:
-        for prefix, namespace in namespaces:
-            local = iri[len(namespace) :]
-            if iri.startswith(namespace) and local and not local.startswith("//"):
-                return f"{prefix}:{local}"
-        return iri
-
-    def value(item: dict[str, Any]) -> dict[str, Any]:
-        if "@type" in item and "@value" in item:
-            return {**item, "@type": curie(item["@type"])}
-        return item
-
-    graph = []
-    for node in json.loads(expanded):
-        out: dict[str, Any] = {"@id": node["@id"]}
-        for key, values in node.items():
-            if key.startswith("@"):
-                continue
-            values = [value(v) for v in values]
-            if key == str(RDF.type) and all(_is_iri_ref(v) for v in values):
-                out["@type"] = _one([curie(v["@id"]) for v in values])
-            else:
-                out[curie(key)] = _one(values)
-        graph.append(out)
-    document = {"@context": context, "@graph": graph}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def _is_iri_ref(item: dict[str, Any]) -> bool:
-    return set(item) == {"@id"} and not item["@id"].startswith("_:")
-
-
-def _one(values: list[Any]) -> Any:
-    return values[0] if len(values) == 1 else values

@@ -30,7 +30,8 @@ from werkzeug.wsgi import wrap_file
 from publisher import mediatypes as mt
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
-from publisher.namespaces import PREFIXES, bind_prefixes
+from publisher.namespaces import bind_prefixes
+from publisher.serialize import serialize_graph
 from publisher.web.app import problem, state
 from publisher.web.caching import vary_on
 from publisher.web.distfiles import (
@@ -49,8 +50,6 @@ blueprint = Blueprint("meta", __name__)
 
 # Server preference first: curl's */* gets Turtle, browsers get HTML.
 VIEW_FORMATS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
-RDFLIB_NAMES = {mt.TURTLE: "turtle", mt.JSONLD: "json-ld", mt.RDFXML: "xml", mt.NTRIPLES: "nt"}
-JSONLD_CONTEXT = {prefix: str(ns) for prefix, ns in sorted(PREFIXES.items())}
 # The context changes only when the project's prefixes do; a day keeps JSON-LD processors
 # from refetching it on every document while a new prefix still spreads within a day.
 CONTEXT_MAX_AGE_S = 86400
@@ -89,14 +88,6 @@ def _dist() -> Path:
     return state().config.path("dist_dir")
 
 
-def _serialize(graph: Graph, fmt: Format) -> bytes:
-    if fmt is mt.JSONLD:
-        return graph.serialize(
-            format="json-ld", context=JSONLD_CONTEXT, auto_compact=True, encoding="utf-8"
-        )
-    return graph.serialize(format=RDFLIB_NAMES[fmt], encoding="utf-8")
-
-
 def _href(iri: str) -> str:
     """Where a browser on *this* server finds an IRI: our own IRIs become local paths."""
     path = Iris(state().config.base_iri).local_path(iri)
@@ -115,7 +106,7 @@ def _document(key: tuple, graph: Graph, fmt: Format, page: Callable[[str], str])
         response = Response(page(lang), content_type=content_type(fmt))
         response.headers["Content-Language"] = lang
     else:
-        data = _cache.get((*key, fmt.name), lambda: _serialize(graph, fmt))
+        data = _cache.get((*key, fmt.name), lambda: serialize_graph(graph, fmt))
         response = Response(data, content_type=content_type(fmt))
     response.headers["Link"] = ", ".join(
         f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in _alternates()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from publisher.mediatypes import Format
-from publisher.web.describe import serialize
+from publisher.serialize import serialize
 
 ONTOLOGY_DIR = "ontology"
 ONTOLOGY_FILE = "smp.ttl"

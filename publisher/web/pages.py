@@ -19,8 +19,9 @@ from rdflib.namespace import DCTERMS, FOAF, RDF
 
 from publisher.iris import Iris
 from publisher.namespaces import SCHEMA, SMP
+from publisher.serialize import SERIALIZATION_PREFIXES
 from publisher.web import display
-from publisher.web.describe import SERIALIZATION_PREFIXES, Description, Term
+from publisher.web.describe import Description, Term
 from publisher.web.display import Text
 from publisher.web.texts import PROPERTY_NAMES, TEXTS
 

@@ -42,6 +42,7 @@ from werkzeug.exceptions import HTTPException
 from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.mediatypes import Format
+from publisher.serialize import serialize
 from publisher.web import home as home_page
 from publisher.web import ontology as onto
 from publisher.web.app import problem, state
@@ -50,7 +51,6 @@ from publisher.web.describe import (
     document_triples,
     exists,
     page_context,
-    serialize,
     term_labels,
 )
 from publisher.web.negotiation import content_type, negotiate, negotiate_language
