@@ -106,7 +106,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def qapp(dist: Path):
-    application = create_app(load_config(overrides={"dist_dir": str(dist)}, root=dist.parent))
+    application = create_app(load_config(overrides={"dist_dir": str(dist)}, root=ROOT))
     application.testing = True
     return application
 

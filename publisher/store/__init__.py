@@ -217,8 +217,16 @@ def is_update(sparql: str) -> bool:
 
 
 def uses_service(sparql: str) -> bool:
-    """True when the text contains the SERVICE keyword outside strings, IRIs and comments."""
-    return any(word.upper() == "SERVICE" for word in _words(sparql))
+    """True when the text contains the SERVICE keyword outside strings, IRIs and comments.
+
+    A bare word may glue dots to a keyword (``?o .SERVICE <x> {}`` is valid SPARQL and
+    pyoxigraph runs it), so each dot-separated part counts; a prefixed name such as
+    ``ex:a.service`` is refused too, which is the safe side. Executors also cannot open
+    sockets at all (``publisher.store.guarded``).
+    """
+    return any(
+        part.upper() == "SERVICE" for word in _words(sparql) for part in word.split(".")
+    )
 
 
 def check_query_text(sparql: str) -> str | None:

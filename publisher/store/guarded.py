@@ -46,6 +46,7 @@ import math
 import os
 import pickle
 import resource
+import select
 import signal
 import socket
 import struct
@@ -293,6 +294,18 @@ class _Child:
     pidfd: int
     conn: Connection
     demoted: bool = False
+    poller: Any = None
+
+    def __post_init__(self) -> None:
+        self.poller = select.poll()  # cheaper than Connection.poll's selector per call
+        self.poller.register(self.conn.fileno(), select.POLLIN)
+
+    def ready(self, timeout_s: float) -> bool:
+        """True when a reply (or EOF) is waiting, within ``timeout_s``."""
+        try:
+            return bool(self.poller.poll(max(0, math.ceil(timeout_s * 1000))))
+        except InterruptedError:  # pragma: no cover - PEP 475 retries, belt and braces
+            return False
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -436,10 +449,10 @@ class _Pool:
         started = time.monotonic()
         deadline = started + timeout_s
         first = min(self._limits.renice_after_s, timeout_s)
-        if not child.conn.poll(first):
+        if not child.ready(first):
             self._demote(child)
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not child.conn.poll(remaining):
+            if remaining <= 0 or not child.ready(remaining):
                 child.kill()
                 elapsed = time.monotonic() - started
                 log.warning(
@@ -448,9 +461,8 @@ class _Pool:
                 )  # fmt: skip
                 raise QueryTimeout(timeout_s, elapsed)
         try:
-            head = pickle.loads(child.conn.recv_bytes())
-            body = child.conn.recv_bytes() if head[0] == "ok" else b""
-        except (EOFError, OSError, pickle.UnpicklingError):
+            head, body = _unpack(child.conn.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError, struct.error):
             child.kill()
             elapsed = time.monotonic() - started
             log.error(
@@ -527,6 +539,17 @@ class _Pool:
         ours.settimeout(30)
         self._ctl = ours
         self._zygote_pid = pid
+
+
+def _pack(head: tuple, body: bytes) -> bytes:
+    """One frame per reply (one write, one wake-up): head length, pickled head, body."""
+    encoded = pickle.dumps(head)
+    return struct.pack("!I", len(encoded)) + encoded + body
+
+
+def _unpack(frame: bytes) -> tuple[tuple, bytes]:
+    (size,) = struct.unpack_from("!I", frame)
+    return pickle.loads(frame[4 : 4 + size]), frame[4 + size :]
 
 
 def _one_line(sparql: str, limit: int = 2000) -> str:
@@ -616,9 +639,7 @@ def _executor_main(fd: int, inner: Store, memory_mb: int) -> NoReturn:
             head, body = ("err", "QueryFailed", f"query evaluation failed: {exc}"), b""
         signal.alarm(0)
         try:
-            conn.send_bytes(pickle.dumps(head))
-            if head[0] == "ok":
-                conn.send_bytes(body)
+            conn.send_bytes(_pack(head, body))
         except OSError:
             os._exit(0)
         result = body = capped = None  # free the result before waiting for the next

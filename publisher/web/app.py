@@ -81,6 +81,8 @@ def problem(
 def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
     from publisher.store.embedded import EmbeddedStore
+    from publisher.store.guarded import guard
+    from publisher.web import ops
     from publisher.web.meta import blueprint as meta_blueprint
     from publisher.web.queries import blueprint as queries_blueprint
     from publisher.web.resources import blueprint as resources_blueprint
@@ -88,9 +90,14 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
 
     if store is None:
         store = EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri)
+        # Queries run in killable executor processes (timeouts, no network; docs/operations.md).
+        store = guard(store, config)
     app = Flask(__name__)
     shared = Lodpub(config=config, store=store, software_version=_software_version())
     app.extensions[EXTENSION] = shared
+    # Before caching.install: its after_request hook must run after caching's (Flask runs
+    # them in reverse order), to see the final status.
+    ops.install(app, config)
     caching.install(
         app,
         store_of=lambda: shared.store,
@@ -142,6 +149,8 @@ _TITLES = {
     405: "Method Not Allowed",
     406: "Not Acceptable",
     413: "Content Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",
     503: "Service Unavailable",

@@ -70,9 +70,8 @@ _loaded: dict[Path, Loaded] = {}
 
 
 def queries_dir() -> Path:
-    """``queries_dir`` from the configuration once it has that key, else the repository's."""
-    config = state().config
-    return config.path("queries_dir") if "queries_dir" in config.values else nq.QUERIES_DIR
+    """The configured folder of named queries."""
+    return state().config.path("queries_dir")
 
 
 def loaded() -> Loaded:

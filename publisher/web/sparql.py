@@ -26,6 +26,18 @@ Choices, documented here because clients depend on them:
   available. ``?format=`` wins over Accept.
 - ``GET /sparql`` without a query returns the service description (Turtle by default,
   RDF/XML, JSON-LD, N-Triples) or, for browsers, an HTML query form.
+
+Limits (``limits:`` in the configuration, see ``docs/operations.md``):
+
+- a query text longer than ``max_query_bytes`` (UTF-8) → **413**; the request target and
+  body limits are checked for every route by ``publisher.web.ops``;
+- results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE).
+  A cut result is never silent: ``X-Result-Truncated: true; limit=N`` on the response and,
+  where the format has room, a marker in the body (``head.link`` / ``<link href>`` to
+  ``/limits`` in SPARQL JSON/XML results, a ``# truncated`` comment in Turtle, N-Triples,
+  N-Quads, TriG, an XML comment in RDF/XML; CSV, TSV and JSON-LD have only the header);
+- every query runs in a killable executor with a time limit (``publisher.store.guarded``):
+  stopped → **500** with the reason; too many at once → **503** + ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -43,7 +55,8 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import SD, bind_prefixes
-from publisher.store import ProtocolDataset, ResultKind, Store, query_form
+from publisher.store import ProtocolDataset, QueryResult, ResultKind, Store, query_form
+from publisher.store.embedded import Capped
 from publisher.web.app import problem, state
 from publisher.web.caching import ordered_methods, vary_on
 from publisher.web.negotiation import content_type, negotiate, negotiate_language
@@ -59,6 +72,7 @@ MAX_PARAMETERS = 1000
 SD_FORMATS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
 _RDFLIB_NAMES = {mt.TURTLE: "turtle", mt.JSONLD: "json-ld", mt.RDFXML: "xml", mt.NTRIPLES: "nt"}
 UPDATE_REFUSED = "SPARQL Update is not allowed: this is a read-only endpoint"
+TRUNCATION_HEADER = "X-Result-Truncated"
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,8 @@ def read_operation() -> Operation:
         raise problem(400, "missing query: send query=... or an application/sparql-query body")
     if queries and not queries[0].strip():
         raise problem(400, "the query is empty")
+    if queries:
+        _check_size(queries[0])
     return Operation(
         queries[0] if queries else None,
         ProtocolDataset(
@@ -132,6 +148,18 @@ def read_operation() -> Operation:
         ),
         params.get("format", []),
     )
+
+
+def _check_size(query: str) -> None:
+    limit = int(state().config["limits"]["max_query_bytes"])
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise problem(
+            413,
+            f"the query is {size} bytes; this endpoint takes at most {limit} "
+            "(limits.max_query_bytes)",
+            limit=limit,
+        )
 
 
 def _utf8(raw: bytes, where: str) -> str:
@@ -166,7 +194,21 @@ def run_query(operation: Operation) -> Response:
     result = state().store.query(operation.query, operation.dataset or None)
     if fmt is None or fmt not in result.formats:
         fmt = negotiate(result.formats, operation.formats)
-    return Response(result.serialize(fmt), content_type=content_type(fmt))
+    capped = _capped(result, fmt, int(state().config["limits"]["max_result_rows"]))
+    response = Response(capped.data, content_type=content_type(fmt))
+    if capped.truncated:
+        response.headers[TRUNCATION_HEADER] = f"true; limit={capped.limit}"
+    return response
+
+
+def _capped(result: QueryResult, fmt: Format, max_rows: int) -> Capped:
+    """The result under the row cap (stores that cannot cap serialise it whole)."""
+    from publisher.web.ops import limits_url
+
+    writer = getattr(result, "serialize_capped", None)
+    if writer is None:
+        return Capped(result.serialize(fmt), False, None, None)
+    return writer(fmt, max_rows, limits_url())
 
 
 def service_description(format_values: list[str]) -> Response:
