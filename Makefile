@@ -24,4 +24,4 @@ test: $(STAMP) lint
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf dist .pytest_cache
+	rm -rf dist .dist.builds .pytest_cache

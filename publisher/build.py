@@ -2,6 +2,14 @@
 
 A failed build (bad YAML, a violation, a crash half-way) leaves the previous dist/ exactly as
 it was: everything is written into a temporary sibling folder first.
+
+Each city is read, converted, validated and written (its five dumps) on its own
+(``CityPipeline``), so with many cities the work is spread over worker processes, one per
+CPU; the results are gathered in city order, so the problems reported, the dumps and
+``dataset.nq`` are the same whatever the number of workers. ``LODPUB_BUILD_WORKERS=N``
+fixes the number (1: everything in this process, the default below CITIES_PER_WORKER × 2
+cities). The every-city dumps and ``dataset.nq`` are the cities' own N-Quads / TriG files
+put end to end (blank node labels are random, so they never meet across cities).
 """
 
 from __future__ import annotations
@@ -9,35 +17,44 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import perf_counter
 
-from pyoxigraph import NamedNode, Quad, RdfFormat
+import pyoxigraph as ox
+from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import serialize as ox_serialize
-from rdflib import Graph, URIRef
 
 from publisher import __version__
-from publisher.catalog import BuildInfo, DumpFile, catalog_graph
+from publisher.catalog import BuildInfo, DumpFile, catalog_triples
 from publisher.config import Config
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
-from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE, Format
-from publisher.namespaces import bind_prefixes
+from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
 from publisher.ontodoc import write_docs
 from publisher.rdf import CityGraph, city_graph
-from publisher.serialize import jsonld_context, serialize, to_triples
-from publisher.source import City, SourceError, read_cities
-from publisher.validate import Problem, check, load_shapes
+from publisher.serialize import jsonld_context, serialize
+from publisher.source import City, SourceError, city_folders, read_city
+from publisher.validate import Problem, Validator, engine_name, load_shapes
 
 CITY_DUMP_FORMATS = (TRIG, NQUADS, TURTLE, NTRIPLES, JSONLD)
+ALL_DUMP_FORMATS = (TRIG, NQUADS)  # the cities' files end to end
 STORE_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 CONTEXT_FILE = "context.jsonld"
+CATALOG_FILE = "catalog.ttl"
 ONTOLOGY_FILE = "smp.ttl"
+WORKERS_VARIABLE = "LODPUB_BUILD_WORKERS"
+# A worker process costs about a second to start (imports, shapes); a city about 0.05 s.
+CITIES_PER_WORKER = 20
 
 Progress = Callable[[str], None]
 
@@ -57,39 +74,140 @@ class BuildResult:
     cities: list[str]
     triples: int
     warnings: list[Problem] = field(default_factory=list)
+    # Seconds spent in each phase (see PHASES), for progress reports and the benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
-def _to_quads(graph: Graph, graph_iri: URIRef) -> list[Quad]:
-    target = NamedNode(str(graph_iri))
-    return [Quad(t.subject, t.predicate, t.object, target) for t in to_triples(graph)]
+# The phases a build times. Per city, added up over the cities (so over the workers: more
+# than the time they took together): read the YAML, make the RDF, validate it, write its
+# dumps. Then wall-clock time: all the cities ("cities"), the every-city dumps ("combine"),
+# the ontology pages, the catalogue (made, validated, written), dataset.nq ("store") and the
+# manifest.
+CITY_PHASES = ("read", "rdf", "validate", "dumps")
+PHASES = (*CITY_PHASES, "cities", "combine", "ontology", "catalog", "store", "manifest")
 
 
-def _write_graph(quads: list[Quad], fmt: Format, path: Path) -> None:
-    """One city's quads to a file: TriG/N-Quads keep the named graph, the rest drop it."""
-    if fmt.datasets:
-        path.write_bytes(ox_serialize(quads, format=fmt.rdf_format) or b"")
-    else:
-        path.write_bytes(serialize([q.triple for q in quads], fmt))
+# --- one city ----------------------------------------------------------------------------
 
 
-def _describe(path: Path, fmt: Format, city: str, root: Path) -> DumpFile:
-    data = path.read_bytes()
-    return DumpFile(
-        city,
-        str(path.relative_to(root / "dumps")),
-        fmt,
-        len(data),
-        hashlib.sha256(data).hexdigest(),
-    )
+@dataclass
+class CityOutcome:
+    """What reading, converting, validating and writing one city gave."""
+
+    folder: Path
+    city: City | None
+    source_problems: list[str]
+    problems: list[Problem]  # SHACL results, violations first
+    dumps: list[tuple[str, int, str]]  # (extension, bytes, sha256), CITY_DUMP_FORMATS order
+    triples: int
+    timings: dict[str, float]
+
+    @property
+    def key(self) -> str:
+        return self.city.key if self.city else self.folder.name
 
 
-def _manifest_entry(path: Path, root: Path, media_type: str) -> tuple[str, dict]:
-    data = path.read_bytes()
-    return str(path.relative_to(root)), {
-        "bytes": len(data),
-        "media_type": media_type,
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+class CityPipeline:
+    """Reads, converts, validates and (when ``dumps_dir`` is given) writes one city at a
+    time; one per process, so the shapes are loaded and compiled once."""
+
+    def __init__(self, base_iri: str, shapes_dir: Path, engine: str | None = None) -> None:
+        self.iris = Iris(base_iri)
+        self.validator = Validator(load_shapes(shapes_dir), engine)
+
+    def __call__(self, folder: Path, dumps_dir: Path | None) -> CityOutcome:
+        timings: dict[str, float] = {}
+        clock = perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = perf_counter()
+            timings[name] = now - clock
+            clock = now
+
+        try:
+            city = read_city(folder)
+        except SourceError as exc:
+            lap("read")
+            return CityOutcome(folder, None, exc.problems, [], [], 0, timings)
+        lap("read")
+        located = city_graph(city, self.iris)
+        lap("rdf")
+        problems = self.validator.check_city(located)
+        lap("validate")
+        dumps = []
+        if dumps_dir is not None and not any(p.is_violation for p in problems):
+            dumps = _write_dumps(located, dumps_dir)
+            lap("dumps")
+        return CityOutcome(folder, city, [], problems, dumps, len(located.quads), timings)
+
+
+def _write_dumps(located: CityGraph, dumps_dir: Path) -> list[tuple[str, int, str]]:
+    """One city's dumps: TriG/N-Quads keep the named graph, the rest drop it."""
+    triples = located.triples
+    written = []
+    for fmt in CITY_DUMP_FORMATS:
+        if fmt.datasets:
+            data = ox_serialize(located.quads, format=fmt.rdf_format) or b""
+        else:
+            data = serialize(triples, fmt)
+        (dumps_dir / f"{located.city.key}.{fmt.extension}").write_bytes(data)
+        written.append((fmt.extension, len(data), hashlib.sha256(data).hexdigest()))
+    return written
+
+
+# In a worker process: its pipeline, made once by the pool's initializer.
+_pipeline: CityPipeline | None = None
+
+
+def _start_worker(base_iri: str, shapes_dir: Path, engine: str) -> None:
+    global _pipeline
+    _pipeline = CityPipeline(base_iri, shapes_dir, engine)
+
+
+def _run_in_worker(job: tuple[Path, Path | None]) -> CityOutcome:
+    assert _pipeline is not None, "worker not started"
+    return _pipeline(*job)
+
+
+def worker_count(cities: int) -> int:
+    """How many processes to spread ``cities`` over ($LODPUB_BUILD_WORKERS, else one per
+    CPU, at most one per CITIES_PER_WORKER cities; 1 = this process only)."""
+    setting = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ValueError(f"{WORKERS_VARIABLE}={setting!r}: expected a number") from None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, cities // CITIES_PER_WORKER))
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def _digest(data: bytes) -> dict:
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _concatenate(sources: list[Path], target: Path) -> dict:
+    """Write the ``sources`` end to end into ``target``; its size and sha256."""
+    digest, size = hashlib.sha256(), 0
+    with target.open("wb") as out:
+        for source in sources:
+            data = source.read_bytes()
+            out.write(data)
+            digest.update(data)
+            size += len(data)
+    return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _file_entry(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
 def _media_type(path: Path) -> str:
@@ -99,21 +217,117 @@ def _media_type(path: Path) -> str:
     return fmt.media_type if fmt else "application/octet-stream"
 
 
-def _vocabulary(ontology_dir: Path) -> Graph:
-    graph = bind_prefixes(Graph())
+def _vocabulary(ontology_dir: Path) -> list[ox.Triple]:
+    """The ontology and vocabulary files' triples, each once."""
+    triples: dict[ox.Triple, None] = {}
     for path in sorted(ontology_dir.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
+        triples.update(dict.fromkeys(ox.parse(path=str(path), format=RdfFormat.TURTLE)))
+    return list(triples)
+
+
+def _in_graph(triples: list[ox.Triple], graph: ox.NamedNode) -> list[Quad]:
+    return [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
 
 def _swap(tmp: Path, dist: Path) -> None:
-    """Replace dist/ by tmp/; until the first rename the old dist/ is untouched."""
-    old = dist.with_name(f".{dist.name}-old-{uuid.uuid4().hex[:8]}")
-    if dist.exists():
-        os.rename(dist, old)
-    os.rename(tmp, dist)
-    if old.exists():
-        shutil.rmtree(old)
+    """Publish tmp/ as dist/ in one atomic step; until then the old dist/ is untouched.
+
+    ``dist`` is a symlink to ``.<dist>.builds/<build-id>/``. The finished build is moved
+    there, a new symlink is made beside ``dist`` and renamed over it: rename(2) replaces
+    the old link atomically, so a reader (a server loading, a file being served) sees the
+    old build or the new one, never a missing or half-written dist/. The previous build is
+    kept (readers may still be inside it); older ones are removed.
+
+    A ``dist`` that is still a real folder (from before) is swapped with the link by
+    renameat2(RENAME_EXCHANGE), also atomic; where that is unavailable, by two renames.
+    """
+    dist = _published_path(dist)
+    builds = dist.with_name(f".{dist.name}.builds")
+    builds.mkdir(exist_ok=True)
+    target = builds / _build_name(tmp)
+    while target.exists():
+        target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:4]}")
+    os.rename(tmp, target)
+    previous = _link_target(dist)
+    link = dist.with_name(f".{dist.name}-link-{uuid.uuid4().hex[:8]}")
+    try:
+        os.symlink(os.path.relpath(target, dist.parent), link)
+        if dist.is_symlink() or not os.path.lexists(dist):
+            os.replace(link, dist)
+        else:  # a real dist/ folder: it moves into builds/ as the previous build
+            legacy = builds / f"previous-{uuid.uuid4().hex[:8]}"
+            if _exchange(link, dist):
+                os.rename(link, legacy)
+            else:
+                os.rename(dist, legacy)
+                os.replace(link, dist)
+            previous = legacy
+    except BaseException:
+        if os.path.lexists(link):
+            os.unlink(link)
+        if _link_target(dist) != target:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    _prune(builds, keep={target.name, previous.name if previous else ""})
+
+
+def _published_path(dist: Path) -> Path:
+    """The ``dist`` symlink for a path that may already be resolved through it.
+
+    Callers resolve paths (``Config.path``, ``build``), which turns ``dist`` into the build
+    folder it points at, ``.dist.builds/<id>``; publishing must replace the link instead.
+    """
+    builds = dist.parent
+    if builds.name.startswith(".") and builds.name.endswith(".builds"):
+        link = builds.with_name(builds.name[1 : -len(".builds")])
+        if link.is_symlink() and link.resolve() == dist.resolve():
+            return link
+    return dist
+
+
+def _build_name(folder: Path) -> str:
+    """The build id from the manifest (ids start with the time, so names sort by age)."""
+    try:
+        build_id = str(json.loads((folder / MANIFEST_FILE).read_text("utf-8"))["build_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        build_id = ""
+    safe = "".join(c for c in build_id if c.isascii() and (c.isalnum() or c in "-_."))
+    return safe.lstrip(".") or f"build-{uuid.uuid4().hex[:12]}"
+
+
+def _link_target(dist: Path) -> Path | None:
+    """The build folder ``dist`` points at, or None when it is not a symlink."""
+    if not dist.is_symlink():
+        return None
+    return (dist.parent / os.readlink(dist)).resolve()
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(
+        at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange
+    )
+    return result == 0
+
+
+def _prune(builds: Path, keep: set[str]) -> None:
+    """Remove builds older than the ones kept (a concurrent, newer build is never touched)."""
+    names = sorted(p.name for p in builds.iterdir() if p.is_dir())
+    kept = sorted(name for name in names if name in keep)
+    if not kept:
+        return
+    oldest_kept = kept[0]
+    for name in names:
+        if name not in keep and name < oldest_kept:
+            shutil.rmtree(builds / name, ignore_errors=True)
 
 
 class Builder:
@@ -127,67 +341,146 @@ class Builder:
         self.say = progress
         self.started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.build_id = self.started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        self.timings: dict[str, float] = {}
+        self.validator: Validator | None = None  # the shapes, for the catalogue
+        self.known: dict[str, dict] = {}  # files written: size and sha256, for the manifest
 
-    def read_and_validate(self) -> tuple[list[City], list[CityGraph], list[Problem]]:
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Add the time spent in the block to ``timings[name]``."""
+        start = perf_counter()
         try:
-            cities = read_cities(self.data_dir)
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + perf_counter() - start
+
+    def cities(self, dumps_dir: Path | None) -> list[CityOutcome]:
+        """Every city through the pipeline (in worker processes when there are many), in
+        city order; their per-city timings are added to ``timings``."""
+        try:
+            folders = city_folders(self.data_dir)
         except SourceError as exc:
             raise BuildError(exc.problems) from exc
-        shapes = load_shapes(self.config.path("shapes_dir"))
-        graphs, warnings, violations = [], [], []
-        for number, city in enumerate(cities, 1):
-            self.say(f"[{number}/{len(cities)}] {city.key}: converting and validating")
-            located = city_graph(city, self.iris)
-            problems = check(located.graph, shapes, located)
-            violations += [p for p in problems if p.is_violation]
-            warnings += [p for p in problems if not p.is_violation]
-            graphs.append(located)
+        shapes_dir = self.config.path("shapes_dir")
+        engine = engine_name()
+        workers = min(worker_count(len(folders)), len(folders))
+        outcomes: list[CityOutcome] = []
+        with self.phase("cities"):
+            if workers <= 1:
+                pipeline = CityPipeline(self.config.base_iri, shapes_dir, engine)
+                self.validator = pipeline.validator
+                results: Iterator[CityOutcome] = (pipeline(f, dumps_dir) for f in folders)
+                outcomes = self._gather(results, len(folders))
+            else:
+                self.say(f"{len(folders)} cities over {workers} worker processes")
+                try:
+                    outcomes = self._in_workers(workers, folders, dumps_dir, engine)
+                except BrokenProcessPool as exc:
+                    # A worker died (out of memory, or a __main__ script without the
+                    # ``if __name__ == "__main__":`` guard that spawned processes need):
+                    # the same work in this process, where a real error shows itself.
+                    self.say(f"worker processes failed ({exc}); going on in this process")
+                    pipeline = CityPipeline(self.config.base_iri, shapes_dir, engine)
+                    self.validator = pipeline.validator
+                    outcomes = self._gather((pipeline(f, dumps_dir) for f in folders),
+                                            len(folders))
+        for outcome in outcomes:
+            for name, seconds in outcome.timings.items():
+                self.timings[name] = self.timings.get(name, 0.0) + seconds
+        return outcomes
+
+    def _in_workers(
+        self, workers: int, folders: list[Path], dumps_dir: Path | None, engine: str
+    ) -> list[CityOutcome]:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            # spawn, not fork: a build may run inside a threaded server.
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.config.base_iri, self.config.path("shapes_dir"), engine),
+        ) as pool:
+            chunk = max(1, min(8, len(folders) // (workers * 8)))
+            jobs = [(folder, dumps_dir) for folder in folders]
+            return self._gather(pool.map(_run_in_worker, jobs, chunksize=chunk), len(folders))
+
+    def _gather(self, results: Iterator[CityOutcome], total: int) -> list[CityOutcome]:
+        outcomes = []
+        for number, outcome in enumerate(results, 1):
+            self.say(f"[{number}/{total}] {outcome.key}: converted and validated")
+            outcomes.append(outcome)
+        return outcomes
+
+    def read_and_validate(
+        self, dumps_dir: Path | None = None
+    ) -> tuple[list[City], list[CityOutcome], list[Problem]]:
+        """Every city read, converted and validated (and its dumps written into
+        ``dumps_dir``); BuildError lists every YAML problem of every city, else every SHACL
+        violation. Returns the cities, their outcomes and the warnings."""
+        outcomes = self.cities(dumps_dir)
+        source_problems = [p for outcome in outcomes for p in outcome.source_problems]
+        if source_problems:
+            raise BuildError(source_problems)
+        problems = [p for outcome in outcomes for p in outcome.problems]
+        violations = [str(p) for p in problems if p.is_violation]
         if violations:
-            raise BuildError([str(p) for p in violations])
-        self._shapes = shapes
-        return cities, graphs, warnings
+            raise BuildError(violations)
+        cities = [outcome.city for outcome in outcomes if outcome.city is not None]
+        return cities, outcomes, [p for p in problems if not p.is_violation]
 
-    def write(self, tmp: Path, cities: list[City], graphs: list[CityGraph]) -> int:
+    def write(self, tmp: Path, cities: list[City], outcomes: list[CityOutcome]) -> int:
+        """Everything but the cities' own dumps (already in tmp/dumps/); the triple count."""
         dumps_dir = tmp / "dumps"
-        dumps_dir.mkdir()
         dump_files: list[DumpFile] = []
-        city_quads: list[Quad] = []
-        for located in graphs:
-            key = located.city.key
-            self.say(f"{key}: writing dumps")
-            quads = _to_quads(located.graph, self.iris.graph(key))
-            for fmt in CITY_DUMP_FORMATS:
-                path = dumps_dir / f"{key}.{fmt.extension}"
-                _write_graph(quads, fmt, path)
-                dump_files.append(_describe(path, fmt, key, tmp))
-            city_quads += quads
-        for fmt in (TRIG, NQUADS):
-            path = dumps_dir / f"{ALL_CITIES}.{fmt.extension}"
-            path.write_bytes(ox_serialize(city_quads, format=fmt.rdf_format) or b"")
-            dump_files.append(_describe(path, fmt, ALL_CITIES, tmp))
-        vocabulary = self._ontology(tmp)
-        info = BuildInfo(
-            self.build_id,
-            self.started,
-            dt.datetime.now(dt.UTC).replace(microsecond=0),
-            [str(p.relative_to(self.data_dir.parent)) for c in cities for p in c.files()],
-        )
-        catalog = catalog_graph(self.config, cities, dump_files, info)
-        problems = [p for p in check(catalog, self._shapes) if p.is_violation]
-        if problems:
-            raise BuildError([f"catalogue: {p}" for p in problems])
-        catalog.serialize(tmp / "catalog.ttl", format="turtle", encoding="utf-8")
-        everything = (
-            city_quads
-            + _to_quads(vocabulary, self.iris.graph(VOCABULARY_GRAPH))
-            + _to_quads(catalog, self.iris.graph(CATALOG_GRAPH))
-        )
-        (tmp / STORE_FILE).write_bytes(ox_serialize(everything, format=RdfFormat.N_QUADS) or b"")
-        (tmp / CONTEXT_FILE).write_text(json.dumps(jsonld_context(), indent=2), encoding="utf-8")
-        return len(everything)
+        for outcome in outcomes:
+            for extension, size, sha256 in outcome.dumps:
+                name, fmt = f"{outcome.key}.{extension}", BY_EXTENSION[extension]
+                dump_files.append(DumpFile(outcome.key, name, fmt, size, sha256))
+        with self.phase("combine"):
+            self.say("every city: writing dumps")
+            for fmt in ALL_DUMP_FORMATS:
+                name = f"{ALL_CITIES}.{fmt.extension}"
+                sources = [dumps_dir / f"{o.key}.{fmt.extension}" for o in outcomes]
+                entry = _concatenate(sources, dumps_dir / name)
+                self.known[f"dumps/{name}"] = entry
+                dump_files.append(DumpFile(ALL_CITIES, name, fmt, entry["bytes"], entry["sha256"]))
+        for dump in dump_files:
+            self.known[f"dumps/{dump.filename}"] = {"bytes": dump.byte_size, "sha256": dump.sha256}
+        with self.phase("ontology"):
+            vocabulary = self._ontology(tmp)
+        with self.phase("catalog"):
+            self.say("catalogue: writing and validating")
+            info = BuildInfo(
+                self.build_id,
+                self.started,
+                dt.datetime.now(dt.UTC).replace(microsecond=0),
+                [str(p.relative_to(self.data_dir.parent)) for c in cities for p in c.files()],
+            )
+            catalog = catalog_triples(self.config, cities, dump_files, info)
+            if self.validator is None:
+                self.validator = Validator(load_shapes(self.config.path("shapes_dir")))
+            problems = [p for p in self.validator.check(catalog) if p.is_violation]
+            if problems:
+                raise BuildError([f"catalogue: {p}" for p in problems])
+            data = serialize(catalog, TURTLE)
+            (tmp / CATALOG_FILE).write_bytes(data)
+            self.known[CATALOG_FILE] = _digest(data)
+        with self.phase("store"):
+            self.say(f"{STORE_FILE}: writing")
+            extra = _in_graph(vocabulary, ox.NamedNode(self.iris.graph(VOCABULARY_GRAPH)))
+            extra += _in_graph(catalog, ox.NamedNode(self.iris.graph(CATALOG_GRAPH)))
+            tail = tmp / f".{STORE_FILE}.tail"
+            tail.write_bytes(ox_serialize(extra, format=RdfFormat.N_QUADS) or b"")
+            self.known[STORE_FILE] = _concatenate(
+                [dumps_dir / f"{ALL_CITIES}.{NQUADS.extension}", tail], tmp / STORE_FILE
+            )
+            tail.unlink()
+            (tmp / CONTEXT_FILE).write_text(
+                json.dumps(jsonld_context(), indent=2), encoding="utf-8"
+            )
+        return sum(outcome.triples for outcome in outcomes) + len(extra)
 
-    def _ontology(self, tmp: Path) -> Graph:
-        """Copy the ontology files, write their pyLODE pages; return them as one graph."""
+    def _ontology(self, tmp: Path) -> list[ox.Triple]:
+        """Copy the ontology files, write their pyLODE pages; return their triples."""
         ontology_dir = self.config.path("ontology_dir")
         (tmp / "ontology").mkdir()
         for path in sorted(ontology_dir.glob("*.ttl")):
@@ -197,11 +490,18 @@ class Builder:
         return _vocabulary(ontology_dir)
 
     def manifest(self, tmp: Path, cities: list[City], triples: int) -> None:
-        files = dict(
-            _manifest_entry(path, tmp, _media_type(path))
-            for path in sorted(tmp.rglob("*"))
-            if path.is_file()
-        )
+        """manifest.json: every file with its size, media type and sha256 (those written
+        by this build are not read again)."""
+        files = {}
+        for path in sorted(tmp.rglob("*")):
+            if path.is_file():
+                name = str(path.relative_to(tmp))
+                entry = self.known.get(name) or _file_entry(path)
+                files[name] = {
+                    "bytes": entry["bytes"],
+                    "media_type": _media_type(path),
+                    "sha256": entry["sha256"],
+                }
         manifest = {
             "build_id": self.build_id,
             "built_at": self.started.isoformat().replace("+00:00", "Z"),
@@ -214,19 +514,23 @@ class Builder:
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     def run(self) -> BuildResult:
-        cities, graphs, warnings = self.read_and_validate()
         self.dist.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{self.dist.name}-new-", dir=self.dist.parent))
         tmp.chmod(0o755)
         try:
-            triples = self.write(tmp, cities, graphs)
-            self.manifest(tmp, cities, triples)
+            (tmp / "dumps").mkdir()
+            cities, outcomes, warnings = self.read_and_validate(tmp / "dumps")
+            triples = self.write(tmp, cities, outcomes)
+            with self.phase("manifest"):
+                self.manifest(tmp, cities, triples)
             _swap(tmp, self.dist)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp)
         self.say(f"built {len(cities)} cities, {triples} triples into {self.dist}")
-        return BuildResult(self.dist, self.build_id, [c.key for c in cities], triples, warnings)
+        return BuildResult(
+            self.dist, self.build_id, [c.key for c in cities], triples, warnings, self.timings
+        )
 
 
 def build(

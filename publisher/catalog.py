@@ -1,7 +1,8 @@
 """The dataset's description of itself: DCAT-AP_IT catalogue and the build's provenance.
 
 Written by the build from what it just produced (file sizes, checksums, counts), so the
-catalogue can never describe files that are not there.
+catalogue can never describe files that are not there. Like the cities' RDF (publisher/rdf.py)
+it is made of pyoxigraph terms: with a thousand cities it is a hundred thousand triples.
 """
 
 from __future__ import annotations
@@ -9,29 +10,46 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 
-from publisher import __version__
+from publisher import __version__, namespaces
 from publisher.config import Config
 from publisher.iris import ALL_CITIES, Iris
 from publisher.mediatypes import Format
-from publisher.namespaces import (
-    DCATAPIT,
-    EU_FILE_TYPE,
-    EU_FREQUENCY,
-    EU_LANGUAGE,
+from publisher.rdf import (
+    DCAT,
+    DCTERMS,
     EU_THEME,
+    FOAF,
     ISTAT_CITY,
-    LICENCES_IT,
-    LOCN,
+    ISTAT_VALID_FROM,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
     SMP,
-    SPDX,
+    TRUE,
     VCARD,
-    bind_prefixes,
+    XSD,
+    Subject,
+    Term,
+    Terms,
+    date,
+    date_time,
+    integer,
+    term,
 )
-from publisher.rdf import ISTAT_VALID_FROM
+from publisher.rdf import text as _text
 from publisher.source import City
+
+N = namespaces
+DCATAPIT, EU_FILE_TYPE, EU_FREQUENCY, EU_LANGUAGE, LICENCES_IT, LOCN, SPDX = map(
+    Terms,
+    (N.DCATAPIT, N.EU_FILE_TYPE, N.EU_FREQUENCY, N.EU_LANGUAGE, N.LICENCES_IT, N.LOCN, N.SPDX),
+)
+del N
 
 IANA = "http://www.iana.org/assignments/media-types/"  # the form DCAT-AP examples use
 EU_THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
@@ -83,8 +101,19 @@ class BuildInfo:
     inputs: list[str]
 
 
-def _lit(value: str, lang: str | None = None) -> Literal:
-    return Literal(value, lang=lang)
+def _lit(value: str, lang: str | None = None) -> ox.Literal:
+    return _text(value, lang)
+
+
+class _Triples:
+    """The catalogue's triples, in order, each once; ``add`` takes rdflib IRIs too."""
+
+    def __init__(self) -> None:
+        self.triples: dict[ox.Triple, None] = {}
+
+    def add(self, triple: tuple[Subject | URIRef, ox.NamedNode, Term | URIRef]) -> None:
+        s, p, o = triple
+        self.triples[ox.Triple(term(s), term(p), term(o))] = None
 
 
 class _Catalog:
@@ -96,9 +125,9 @@ class _Catalog:
         self.cities = cities
         self.dumps = dumps
         self.build = build
-        self.g = bind_prefixes(Graph())
+        self.g = _Triples()
         # The build's start, like manifest.json's built_at and the server's Last-Modified.
-        self.modified = Literal(build.started.date().isoformat(), datatype=XSD.date)
+        self.modified = date(build.started.date())
 
     def agent(self) -> URIRef:
         info = self.config["publisher"]
@@ -147,11 +176,11 @@ class _Catalog:
             self.g.add((themes, RDF.type, SKOS.ConceptScheme))
         return node
 
-    def contact(self, city: City) -> BNode | None:
+    def contact(self, city: City) -> ox.BlankNode | None:
         email = city.masterplan.contact_email
         if not email:
             return None
-        node = BNode()
+        node = ox.BlankNode()
         for t in (DCATAPIT.Organization, VCARD.Organization):
             self.g.add((node, RDF.type, t))
         self.g.add((node, VCARD.fn, _lit(city.masterplan.title.get("it", city.key))))
@@ -186,7 +215,7 @@ class _Catalog:
         if contact is not None:
             self.g.add((node, DCAT.contactPoint, contact))
         if city.fictional:
-            self.g.add((node, SMP.fictional, Literal(True)))
+            self.g.add((node, SMP.fictional, TRUE))
         for theme in city.themes.values():
             for number in theme.eurovoc:
                 self.g.add((node, DCTERMS.subject, URIRef(f"http://eurovoc.europa.eu/{number}")))
@@ -217,8 +246,8 @@ class _Catalog:
         codes = {"GOVE"} | {code for t in city.themes.values() for code in t.eu_themes}
         return sorted(codes)
 
-    def location(self, city: City) -> BNode:
-        node = BNode()
+    def location(self, city: City) -> ox.BlankNode:
+        node = ox.BlankNode()
         self.g.add((node, RDF.type, DCTERMS.Location))
         self.g.add((node, LOCN.geographicName, _lit(city.name.get("it", city.key), "it")))
         self.g.add((node, RDFS.seeAlso, ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]))
@@ -239,12 +268,13 @@ class _Catalog:
         for lang, text in DUMP_TEXT.items():
             what = text[dump.city == ALL_CITIES]
             self.g.add((node, DCTERMS.description, _lit(f"{what} ({dump.fmt.media_type})", lang)))
-        self.g.add((node, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
-        checksum = BNode()
+        self.g.add((node, DCAT.byteSize, integer(dump.byte_size, XSD.nonNegativeInteger)))
+        checksum = ox.BlankNode()
         self.g.add((node, SPDX.checksum, checksum))
         self.g.add((checksum, RDF.type, SPDX.Checksum))
         self.g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-        self.g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+        value = ox.Literal(dump.sha256, datatype=XSD.hexBinary)
+        self.g.add((checksum, SPDX.checksumValue, value))
         self.g.add((node, DCTERMS.modified, self.modified))
 
     def service(self, agent: URIRef, licence: URIRef, datasets: list[URIRef]) -> URIRef:
@@ -268,8 +298,8 @@ class _Catalog:
         software = self.iris.software_agent()
         self.g.add((node, RDF.type, PROV.Activity))
         self.g.add((node, RDFS.label, _lit(f"lodpub build {self.build.build_id}")))
-        self.g.add((node, PROV.startedAtTime, Literal(self.build.started)))
-        self.g.add((node, PROV.endedAtTime, Literal(self.build.ended)))
+        self.g.add((node, PROV.startedAtTime, date_time(self.build.started)))
+        self.g.add((node, PROV.endedAtTime, date_time(self.build.ended)))
         self.g.add((node, PROV.wasAssociatedWith, software))
         self.g.add((node, SMP.softwareVersion, _lit(__version__)))
         for name in self.build.inputs:
@@ -279,7 +309,7 @@ class _Catalog:
         self.g.add((software, OWL.versionInfo, _lit(__version__)))
         return node
 
-    def write(self) -> Graph:
+    def write(self) -> list[ox.Triple]:
         agent = self.agent()
         licence = self.licence()
         activity = self.provenance()
@@ -291,11 +321,20 @@ class _Catalog:
             self.distribution(dataset, dump, licence)
         service = self.service(agent, licence, datasets)
         self.catalog(agent, service)
-        return self.g
+        return list(self.g.triples)
+
+
+def catalog_triples(
+    config: Config, cities: list[City], dumps: list[DumpFile], build: BuildInfo
+) -> list[ox.Triple]:
+    """The DCAT-AP_IT catalogue and provenance of one build."""
+    return _Catalog(config, cities, dumps, build).write()
 
 
 def catalog_graph(
     config: Config, cities: list[City], dumps: list[DumpFile], build: BuildInfo
 ) -> Graph:
-    """The DCAT-AP_IT catalogue and provenance of one build."""
-    return _Catalog(config, cities, dumps, build).write()
+    """The same as an rdflib graph."""
+    from publisher.validate import to_rdflib
+
+    return to_rdflib(catalog_triples(config, cities, dumps, build))

@@ -100,22 +100,106 @@ def validate_command(config_file: Path | None, data_dir: Path | None) -> None:
 @CONFIG_OPTION
 @click.option("--host", help="Interface to listen on (default from config: 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default from config: 8080).")
-def serve_command(config_file: Path | None, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Production server (gunicorn) with this many processes; 0 = the development "
+    "server (default from config: 0). See docs/operations.md.",
+)
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="Threads per gunicorn worker (default: 8)."
+)
+@click.option(
+    "--store",
+    "store_url",
+    help="SPARQL 1.1 query endpoint of a remote store loaded with `lodpub load` "
+    "(default from config: embedded). See docs/deploy.md.",
+)
+def serve_command(
+    config_file: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None = None,
+    threads: int | None = None,
+    store_url: str | None = None,
+) -> None:
     """Serve dist/ (building it first when missing or stale): SPARQL, pages, dumps."""
     from werkzeug.serving import run_simple
 
     from publisher.web.app import create_app
 
-    config = _config(config_file, **{"server.host": host, "server.port": port})
-    if is_stale(config):
+    config = _config(
+        config_file,
+        **{
+            "server.host": host,
+            "server.port": port,
+            "server.workers": workers,
+            "server.threads": threads,
+            "store": store_url,
+        },
+    )
+    remote = str(config.values.get("store") or "embedded") != "embedded"
+    if not remote and is_stale(config):
         click.echo("dist/ is missing or older than its inputs: building first", err=True)
         with _refused_on_problems("build failed"):
             build(config, progress=lambda m: click.echo(m, err=True))
+    if int(config["server"]["workers"]) > 0:
+        from publisher.serve import run as run_gunicorn
+
+        run_gunicorn(config)
+        return
     app = create_app(config)
+    start = getattr(app.extensions["lodpub"].store, "start", None)
+    if start is not None:  # the query executors, before the server starts its threads
+        start()
     server = config["server"]
     click.echo(f"serving {config.base_iri} at http://{server['host']}:{server['port']}/", err=True)
     run_simple(server["host"], server["port"], app, threaded=True)
 
+
+@main.command("load")
+@CONFIG_OPTION
+@click.option("--endpoint", required=True, help="SPARQL 1.1 query endpoint of the store.")
+@click.option(
+    "--graph-store",
+    "graph_store",
+    help="Graph Store HTTP Protocol URL. Default: the endpoint's /store (Oxigraph server); "
+    "Virtuoso: http://HOST:8890/sparql-graph-crud-auth.",
+)
+@click.option(
+    "--dist",
+    "dist_dir",
+    type=click.Path(path_type=Path),
+    help="The build to publish. Default: dist/.",
+)
+def load_command(
+    config_file: Path | None, endpoint: str, graph_store: str | None, dist_dir: Path | None
+) -> None:
+    """Publish dist/ into a remote store: one named graph per city, each replaced whole.
+
+    Credentials come from LODPUB_STORE_USER / LODPUB_STORE_PASSWORD (digest or basic).
+    """
+    import os
+
+    from publisher.load import LoadError, load
+
+    config = _config(config_file)
+    dist = dist_dir or config.path("dist_dir")
+    if graph_store is None:
+        graph_store = endpoint.rstrip("/").rsplit("/", 1)[0] + "/store"
+    user = os.environ.get("LODPUB_STORE_USER")
+    auth = (user, os.environ.get("LODPUB_STORE_PASSWORD", "")) if user else None
+    try:
+        report = load(
+            dist, graph_store, config.base_iri, auth=auth,
+            progress=lambda m: click.echo(m, err=True),
+        )  # fmt: skip
+    except LoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    total = sum(report.graphs.values())
+    click.echo(
+        f"loaded build {report.build_id}: {len(report.graphs)} graph(s), {total} triples"
+    )
 
 
 @main.command("query")

@@ -1,6 +1,11 @@
-"""City records → RDF triples with the ontology's terms (docs/model.md). No I/O here.
+"""City records → RDF with the ontology's terms (docs/model.md). No I/O here.
 
-Alongside the graph it returns where each node and each (node, property) came from, so the
+The quads are pyoxigraph terms, made directly: the build writes them with pyoxigraph and
+validates them without an rdflib graph in between (an rdflib graph costs about ten times as
+much to fill and to serialise). The vocabulary's IRIs are still written with rdflib's
+namespaces (``DCTERMS.title``), converted once and cached.
+
+Alongside the quads it returns where each node and each (node, property) came from, so the
 SHACL gate can point a violation back at the YAML file and line.
 """
 
@@ -9,28 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
-from rdflib.term import Node
+import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib import namespace as rdflib_namespace
 
+from publisher import namespaces
 from publisher.iris import Iris
-from publisher.namespaces import (
-    CLV,
-    COV,
-    EU_THEME,
-    EUROVOC,
-    ISTAT_CITY,
-    L0,
-    M8G,
-    ORG,
-    RO,
-    SCHEMA,
-    SMP,
-    TI,
-    VCARD,
-    bind_prefixes,
-)
 from publisher.source import (
     Action,
     Amount,
@@ -47,91 +38,205 @@ from publisher.source import (
     Theme,
 )
 
+
+class Terms:
+    """An rdflib namespace whose terms are pyoxigraph nodes, each made once: ``DCTERMS.title``
+    reads as with rdflib (closed namespaces still refuse unknown names) and costs a lookup."""
+
+    def __init__(self, namespace: rdflib_namespace.Namespace) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        node = ox.NamedNode(getattr(self._namespace, name))
+        setattr(self, name, node)
+        return node
+
+    def __getitem__(self, local: str) -> ox.NamedNode:
+        return ox.NamedNode(self._namespace[local])
+
+
+N = rdflib_namespace
+DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD = map(
+    Terms, (N.DCAT, N.DCTERMS, N.FOAF, N.OWL, N.PROV, N.RDF, N.RDFS, N.SKOS, N.TIME, N.XSD)
+)
+N = namespaces
+CLV, COV, EU_THEME, EUROVOC, ISTAT_CITY, L0, M8G, ORG, RO, SCHEMA, SMP, TI, VCARD = map(
+    Terms,
+    (N.CLV, N.COV, N.EU_THEME, N.EUROVOC, N.ISTAT_CITY, N.L0, N.M8G, N.ORG, N.RO, N.SCHEMA,
+     N.SMP, N.TI, N.VCARD),
+)  # fmt: skip
+del N
+
 ISTAT_VALID_FROM = "1948-01-01"
+
+Subject = ox.NamedNode | ox.BlankNode
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@lru_cache(maxsize=4096)
+def iri(value: str) -> ox.NamedNode:
+    """An IRI that recurs (a vocabulary concept) as a pyoxigraph node, cached."""
+    return ox.NamedNode(value)
+
+
+def term(value: Term | URIRef) -> Term:
+    """pyoxigraph terms as they are; an rdflib IRI (or any string) as a named node."""
+    return ox.NamedNode(value) if isinstance(value, str) else value
+
+
+def text(value: str, lang: str | None = None) -> ox.Literal:
+    """A plain (xsd:string) or language-tagged literal."""
+    return ox.Literal(value, language=lang) if lang else ox.Literal(value)
+
+
+def typed(lexical: str, datatype: ox.NamedNode) -> ox.Literal:
+    return ox.Literal(lexical, datatype=datatype)
+
+
+TRUE = typed("true", XSD.boolean)
+
+
+def date(value: dt.date) -> ox.Literal:
+    return typed(value.isoformat(), XSD.date)
+
+
+def date_time(value: dt.datetime) -> ox.Literal:
+    """An aware datetime as xsd:dateTime, written as rdflib wrote it (``+00:00``, not ``Z``)."""
+    return typed(value.isoformat(), XSD.dateTime)
+
+
+def integer(value: int, datatype: ox.NamedNode = XSD.integer) -> ox.Literal:
+    return typed(str(value), datatype)
+
+
+def decimal(value: Decimal) -> ox.Literal:
+    """An xsd:decimal in the shortest plain form (1.5, 124000000): what SPARQL engines
+    return, so dumps and query results agree; never an exponent, never a float."""
+    return typed(format(value.normalize(), "f"), XSD.decimal)
 
 
 @dataclass
 class CityGraph:
-    """A city's triples plus the YAML origin of every subject and of each property use."""
+    """A city's quads (in its named graph) plus the YAML origin of every subject and of each
+    property use, and for every node the first subject that points at it."""
 
     city: City
-    graph: Graph
-    origins: dict[Node, Origin] = field(default_factory=dict)
-    field_origins: dict[tuple[Node, URIRef], Origin] = field(default_factory=dict)
+    graph: ox.NamedNode
+    quads: list[ox.Quad] = field(default_factory=list)
+    origins: dict[Subject, Origin] = field(default_factory=dict)
+    field_origins: dict[tuple[Subject, ox.NamedNode], Origin] = field(default_factory=dict)
+    parents: dict[Subject, Subject] = field(default_factory=dict)
 
-    def origin_of(self, node: Node, path: URIRef | None = None) -> Origin | None:
-        if path is not None and (node, path) in self.field_origins:
-            return self.field_origins[(node, path)]
-        return self.origins.get(node)
+    @property
+    def triples(self) -> list[ox.Triple]:
+        return [quad.triple for quad in self.quads]
+
+    def origin_of(self, node: Subject, path: ox.NamedNode | None = None) -> Origin | None:
+        """Where ``node`` (or its ``path`` property) was written; a node without an origin of
+        its own (a blank node: an amount, a period) is looked up through its parent."""
+        seen: set[Subject] = set()
+        current: Subject | None = node
+        while current is not None and current not in seen:
+            seen.add(current)
+            if path is not None and (current, path) in self.field_origins:
+                return self.field_origins[(current, path)]
+            if current in self.origins:
+                return self.origins[current]
+            current = self.parents.get(current)
+        return None
 
 
 class _Writer:
-    """Adds one city's triples, recording origins as it goes."""
+    """Adds one city's quads, recording origins as it goes."""
 
     def __init__(self, city: City, iris: Iris) -> None:
         self.city = city
         self.iris = iris
-        self.out = CityGraph(city, bind_prefixes(Graph()))
-        self.g = self.out.graph
+        self.out = CityGraph(city, ox.NamedNode(iris.graph(city.key)))
+        self.graph = self.out.graph
+        self.place = ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
+        self.things: dict[tuple[str, str | None], ox.NamedNode] = {}
 
     # --- small helpers -------------------------------------------------------------------
-    def iri(self, kind: str, key: str | None = None) -> URIRef:
-        return self.iris.thing(self.city.key, kind, key)
+    def iri(self, kind: str, key: str | None = None) -> ox.NamedNode:
+        """A thing of this city (made once: a source is named by every record it backs)."""
+        node = self.things.get((kind, key))
+        if node is None:
+            node = self.things[kind, key] = ox.NamedNode(self.iris.thing(self.city.key, kind, key))
+        return node
 
-    def start(self, node: Node, record: Record, *types: URIRef) -> Node:
+    def vocab(self, scheme: str, concept: str) -> ox.NamedNode:
+        return iri(self.iris.vocab(scheme, concept))
+
+    def emit(self, s: Subject, p: ox.NamedNode, o: Term) -> None:
+        """One quad in the city's graph; the object remembers its first subject."""
+        self.out.quads.append(ox.Quad(s, p, o, self.graph))
+        if type(o) is not ox.Literal:
+            self.out.parents.setdefault(o, s)
+
+    def start(self, node: Subject, record: Record, *types: ox.NamedNode) -> Subject:
         """Type a node, note its origin, and add what every resource carries."""
         for rdf_type in types:
-            self.g.add((node, RDF.type, rdf_type))
+            self.emit(node, RDF.type, rdf_type)
         self.out.origins[node] = record.origin
         for key in record.sources:
             self.add(node, DCTERMS.source, self.iri("source", key), record, "sources")
         if self.city.fictional:
-            self.g.add((node, SMP.fictional, Literal(True)))
+            self.emit(node, SMP.fictional, TRUE)
         return node
 
     def add(
         self,
-        s: Node,
-        p: URIRef,
-        o: Node | None,
+        s: Subject,
+        p: ox.NamedNode,
+        o: Term | None,
         record: Record | None = None,
         name: str | None = None,
     ) -> None:
         if o is None:
             return
-        self.g.add((s, p, o))
+        self.emit(s, p, o)
         if record is not None and name is not None:
             self.out.field_origins[(s, p)] = record.where(name)
 
     def text(
-        self, s: Node, predicates: tuple[URIRef, ...], text: Text, record: Record, name: str
+        self,
+        s: Subject,
+        predicates: tuple[ox.NamedNode, ...],
+        text_: Text,
+        record: Record,
+        name: str,
     ) -> None:
-        for lang, value in text.items():
+        for lang, value in text_.items():
             for p in predicates:
-                self.add(s, p, Literal(value, lang=lang), record, name)
+                self.add(s, p, text(value, lang), record, name)
 
-    def date(self, s: Node, p: URIRef, value: dt.date | None, record: Record, name: str) -> None:
+    def date(
+        self, s: Subject, p: ox.NamedNode, value: dt.date | None, record: Record, name: str
+    ) -> None:
         if value is not None:
-            self.add(s, p, Literal(value.isoformat(), datatype=XSD.date), record, name)
+            self.add(s, p, date(value), record, name)
 
     def amount(
-        self, s: Node, p: URIRef, amount: Amount, record: Record, name: str, money: bool
-    ) -> BNode:
-        node = BNode()
+        self, s: Subject, p: ox.NamedNode, amount: Amount, record: Record, name: str, money: bool
+    ) -> ox.BlankNode:
+        node = ox.BlankNode()
         self.add(s, p, node, record, name)
         self.out.origins[node] = record.where(name)
         if money:
-            self.g.add((node, RDF.type, SMP.InvestmentAmount))
-            self.g.add((node, RDF.type, SCHEMA.MonetaryAmount))
-            self.g.add((node, SCHEMA.currency, Literal("EUR")))
+            self.emit(node, RDF.type, SMP.InvestmentAmount)
+            self.emit(node, RDF.type, SCHEMA.MonetaryAmount)
+            self.emit(node, SCHEMA.currency, text("EUR"))
         for prop, value in (
             (SCHEMA.value, amount.value),
             (SCHEMA.minValue, amount.min),
             (SCHEMA.maxValue, amount.max),
         ):
             if value is not None:
-                self.add(node, prop, _decimal(value), record, name)
-        self.g.add((node, SMP.precision, self.iris.vocab("precision", amount.precision)))
+                self.add(node, prop, decimal(value), record, name)
+        self.emit(node, SMP.precision, self.vocab("precision", amount.precision))
         return node
 
     # --- resources -----------------------------------------------------------------------
@@ -143,19 +248,19 @@ class _Writer:
         node = self.iri("source", src.key)
         self.start(node, src, SMP.SourceDocument, FOAF.Document, PROV.Entity)
         self.text(node, (DCTERMS.title, RDFS.label), src.title, src, "title")
-        page = URIRef(src.url)
+        page = ox.NamedNode(src.url)
         self.add(node, FOAF.page, page, src, "url")
         self.add(node, SCHEMA.url, page, src, "url")
-        self.add(node, SMP.sourceType, self.iris.vocab("source-type", src.type), src, "type")
+        self.add(node, SMP.sourceType, self.vocab("source-type", src.type), src, "type")
         self.date(node, DCTERMS.issued, src.issued, src, "issued")
         if src.language:
-            self.add(node, DCTERMS.language, Literal(src.language), src, "language")
+            self.add(node, DCTERMS.language, text(src.language), src, "language")
         if src.citation:
-            self.add(node, DCTERMS.bibliographicCitation, Literal(src.citation), src, "citation")
+            self.add(node, DCTERMS.bibliographicCitation, text(src.citation), src, "citation")
         self.text(node, (RDFS.comment,), src.note, src, "note")
         self.publisher(node, src)
 
-    def publisher(self, node: URIRef, src: SourceDoc) -> None:
+    def publisher(self, node: ox.NamedNode, src: SourceDoc) -> None:
         if not src.publisher:
             return
         if src.publisher in self.city.organisations:
@@ -163,10 +268,10 @@ class _Writer:
                 node, DCTERMS.publisher, self.iri("organisation", src.publisher), src, "publisher"
             )
             return
-        agent = BNode()
+        agent = ox.BlankNode()
         self.add(node, DCTERMS.publisher, agent, src, "publisher")
-        self.g.add((agent, RDF.type, FOAF.Agent))
-        self.g.add((agent, FOAF.name, Literal(src.publisher)))
+        self.emit(agent, RDF.type, FOAF.Agent)
+        self.emit(agent, FOAF.name, text(src.publisher))
         self.out.origins[agent] = src.where("publisher")
 
     def masterplan(self) -> None:
@@ -181,14 +286,13 @@ class _Writer:
         self.date(node, DCTERMS.issued, plan.approved, plan, "approved")
         self.date(node, SMP.presentedOn, plan.presented, plan, "presented")
         if plan.homepage:
-            self.add(node, FOAF.page, URIRef(plan.homepage), plan, "homepage")
+            self.add(node, FOAF.page, ox.NamedNode(plan.homepage), plan, "homepage")
         if plan.contact_email:
             self.contact(node, plan)
         municipality = self.iri("organisation", city.municipality)
         self.add(node, DCTERMS.publisher, municipality)
-        place = ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
-        self.add(node, DCTERMS.spatial, place)
-        self.add(node, CLV.hasSpatialCoverage, place)
+        self.add(node, DCTERMS.spatial, self.place)
+        self.add(node, CLV.hasSpatialCoverage, self.place)
         self.add(node, SMP.themeScheme, self.iri("themes"))
         for body in plan.governance_bodies:
             self.add(
@@ -203,40 +307,36 @@ class _Writer:
                 self.add(node, SMP.hasWorkTable, self.iri("table", theme.key))
         for action in city.actions:
             self.add(node, DCTERMS.hasPart, self.iri("action", action))
-        self.add(
-            node,
-            SMP.publishedActionCount,
-            Literal(len(city.actions), datatype=XSD.nonNegativeInteger),
-        )
+        self.add(node, SMP.publishedActionCount, integer(len(city.actions), XSD.nonNegativeInteger))
         for figure in plan.figures:
             self.figure(node, figure)
         for phase in plan.phases:
             self.phase(node, phase)
 
-    def contact(self, node: URIRef, plan: Masterplan) -> None:
+    def contact(self, node: ox.NamedNode, plan: Masterplan) -> None:
         """The contact the sources give for the plan, as a vCard (reused by the catalogue)."""
-        card = BNode()
+        card = ox.BlankNode()
         self.add(node, DCAT.contactPoint, card, plan, "contact_email")
         self.out.origins[card] = plan.where("contact_email")
-        self.g.add((card, RDF.type, VCARD.Kind))
-        self.g.add((card, VCARD.fn, Literal(plan.title.get("it", ""))))
-        self.g.add((card, VCARD.hasEmail, URIRef(f"mailto:{plan.contact_email}")))
+        self.emit(card, RDF.type, VCARD.Kind)
+        self.emit(card, VCARD.fn, text(plan.title.get("it", "")))
+        self.emit(card, VCARD.hasEmail, ox.NamedNode(f"mailto:{plan.contact_email}"))
 
-    def figure(self, plan: URIRef, figure: Figure) -> None:
+    def figure(self, plan: ox.NamedNode, figure: Figure) -> None:
         money = figure.kind == "total-investment"
         node = self.amount(plan, SMP.declaredFigure, figure.amount, figure, "kind", money)
         self.start(node, figure, SMP.DeclaredFigure)
         self.out.origins[node] = figure.origin
-        self.add(node, SMP.figureKind, self.iris.vocab("figure-kind", figure.kind), figure, "kind")
+        self.add(node, SMP.figureKind, self.vocab("figure-kind", figure.kind), figure, "kind")
         self.text(node, (RDFS.comment,), figure.note, figure, "note")
         if money:
             self.add(plan, SMP.declaredTotalInvestment, node)
 
-    def phase(self, plan: URIRef, phase: Phase) -> None:
+    def phase(self, plan: ox.NamedNode, phase: Phase) -> None:
         node = self.iri("phase", str(phase.position))
         self.start(node, phase, SMP.MethodologyPhase, L0.Activity, PROV.Activity)
         self.add(plan, PROV.wasGeneratedBy, node)
-        self.add(node, L0.positionInSequence, Literal(phase.position, datatype=XSD.int))
+        self.add(node, L0.positionInSequence, integer(phase.position, XSD.int))
         if phase.position < len(self.city.masterplan.phases):
             self.add(node, L0.directlyPrecedes, self.iri("phase", str(phase.position + 1)))
         self.text(node, (RDFS.label,), phase.label, phase, "label")
@@ -254,24 +354,24 @@ class _Writer:
             (PROV.endedAtTime, phase.ended, "ended"),
         ):
             if value is not None:
-                stamp = Literal(f"{value.isoformat()}T00:00:00Z", datatype=XSD.dateTime)
+                stamp = date_time(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC))
                 self.add(node, prop, stamp, phase, name)
 
     def scheme(self) -> None:
         city = self.city
         node = self.iri("themes")
-        self.g.add((node, RDF.type, SKOS.ConceptScheme))
+        self.emit(node, RDF.type, SKOS.ConceptScheme)
         self.out.origins[node] = city.scheme_origin
         for key in city.scheme_sources:
-            self.g.add((node, DCTERMS.source, self.iri("source", key)))
+            self.emit(node, DCTERMS.source, self.iri("source", key))
         if city.fictional:
-            self.g.add((node, SMP.fictional, Literal(True)))
+            self.emit(node, SMP.fictional, TRUE)
         for lang, value in city.scheme_label.items():
             for p in (SKOS.prefLabel, RDFS.label, DCTERMS.title):
-                self.g.add((node, p, Literal(value, lang=lang)))
+                self.emit(node, p, text(value, lang))
         for theme in city.themes.values():
             if theme.parent is None:
-                self.g.add((node, SKOS.hasTopConcept, self.iri("theme", theme.key)))
+                self.emit(node, SKOS.hasTopConcept, self.iri("theme", theme.key))
 
     def theme(self, theme: Theme) -> None:
         node = self.iri("theme", theme.key)
@@ -288,12 +388,12 @@ class _Writer:
         self.text(node, (SKOS.definition,), theme.definition, theme, "definition")
         self.text(node, (SKOS.scopeNote,), theme.note, theme, "note")
         if theme.notation:
-            self.add(node, SKOS.notation, Literal(theme.notation), theme, "notation")
+            self.add(node, SKOS.notation, text(theme.notation), theme, "notation")
         for code in theme.eu_themes:
             self.add(node, SMP.euDataTheme, EU_THEME[code], theme, "eu_themes")
             self.add(node, SKOS.closeMatch, EU_THEME[code], theme, "eu_themes")
         for key in theme.osservatorio_themes:
-            concept = self.iris.vocab("osservatorio-theme", key)
+            concept = self.vocab("osservatorio-theme", key)
             self.add(node, SMP.osservatorioTheme, concept, theme, "osservatorio_themes")
             self.add(node, SKOS.closeMatch, concept, theme, "osservatorio_themes")
         for number in theme.eurovoc:
@@ -301,13 +401,13 @@ class _Writer:
         if theme.work_table:
             self.work_table(theme, node)
 
-    def work_table(self, theme: Theme, concept: URIRef) -> None:
+    def work_table(self, theme: Theme, concept: ox.NamedNode) -> None:
         node = self.iri("table", theme.key)
         self.start(node, theme, SMP.WorkTable, ORG.Organization)
         self.add(node, ORG.purpose, concept)
         labels = {
-            lang: (f"Tavolo {text}" if lang == "it" else f"{text} work table")
-            for lang, text in theme.label.items()
+            lang: (f"Tavolo {text_}" if lang == "it" else f"{text_} work table")
+            for lang, text_ in theme.label.items()
         }
         self.text(node, (RDFS.label, FOAF.name), labels, theme, "label")
         if theme.parent is not None:
@@ -339,20 +439,20 @@ class _Writer:
         self.text(node, (FOAF.name, RDFS.label), org.name, org, "name")
         self.text(node, (SKOS.note,), org.note, org, "note")
         if org.homepage:
-            self.add(node, FOAF.homepage, URIRef(org.homepage), org, "homepage")
+            self.add(node, FOAF.homepage, ox.NamedNode(org.homepage), org, "homepage")
         if org.ipa_code:
-            self.add(node, COV.IPAcode, Literal(org.ipa_code), org, "ipa_code")
-        for iri in org.same_as:
-            self.add(node, OWL.sameAs, URIRef(iri), org, "same_as")
+            self.add(node, COV.IPAcode, text(org.ipa_code), org, "ipa_code")
+        for same in org.same_as:
+            self.add(node, OWL.sameAs, ox.NamedNode(same), org, "same_as")
         if org.key == self.city.municipality:
-            self.add(node, DCTERMS.spatial, ISTAT_CITY[f"{self.city.istat}-({ISTAT_VALID_FROM})"])
+            self.add(node, DCTERMS.spatial, self.place)
 
     def role(self, role: RoleAssignment) -> None:
         key = self.iris.role_key(role.role, role.holder, role.target_kind, role.target_key)
         node = self.iri("role", key)
         self.start(node, role, SMP.RoleAssignment, ORG.Membership, RO.TimeIndexedRole)
         holder = self.iri("organisation", role.holder)
-        concept = self.iris.vocab("role", role.role)
+        concept = self.vocab("role", role.role)
         target = (
             self.iri("masterplan")
             if role.target_kind == "masterplan"
@@ -360,8 +460,8 @@ class _Writer:
         )
         for prop in (ORG.member, RO.isRoleInTimeOf):
             self.add(node, prop, holder, role, "holder")
-        self.g.add((holder, RO.holdsRoleInTime, node))
-        self.g.add((holder, ORG.hasMembership, node))
+        self.emit(holder, RO.holdsRoleInTime, node)
+        self.emit(holder, ORG.hasMembership, node)
         for prop in (ORG.role, RO.withRole):
             self.add(node, prop, concept, role, "role")
         self.add(node, RO.forEntity, target, role, "of")
@@ -372,7 +472,7 @@ class _Writer:
         if role.since is not None or role.until is not None:
             self.interval(node, role)
 
-    def role_label(self, node: URIRef, role: RoleAssignment) -> None:
+    def role_label(self, node: ox.NamedNode, role: RoleAssignment) -> None:
         """A readable label: "<holder>: <role> — <target>", built from the keys' labels."""
         holder = self.city.organisations[role.holder].name
         target = self.target_name(role)
@@ -380,7 +480,7 @@ class _Writer:
             name = holder.get(lang, holder.get("it", role.holder))
             what = target.get(lang, target.get("it", ""))
             label = f"{name}: {role.role.replace('-', ' ')} — {what}"
-            self.g.add((node, RDFS.label, Literal(label, lang=lang)))
+            self.emit(node, RDFS.label, text(label, lang))
 
     def target_name(self, role: RoleAssignment) -> Text:
         city = self.city
@@ -392,32 +492,32 @@ class _Writer:
             return city.actions[role.target_key].title
         return city.organisations[role.target_key].name
 
-    def interval(self, node: URIRef, role: RoleAssignment) -> None:
-        interval = BNode()
+    def interval(self, node: ox.NamedNode, role: RoleAssignment) -> None:
+        interval = ox.BlankNode()
         self.out.origins[interval] = role.where("since" if role.since is not None else "until")
         for prop in (ORG.memberDuring, TI.hasTemporalEntity):
-            self.g.add((node, prop, interval))
-        self.g.add((interval, RDF.type, TIME.Interval))
-        self.g.add((interval, RDF.type, TI.TimeInterval))
+            self.emit(node, prop, interval)
+        self.emit(interval, RDF.type, TIME.Interval)
+        self.emit(interval, RDF.type, TI.TimeInterval)
         for prop, value, name in (
             (TIME.hasBeginning, role.since, "since"),
             (TIME.hasEnd, role.until, "until"),
         ):
             if value is None:
                 continue
-            instant = BNode()
+            instant = ox.BlankNode()
             self.out.origins[instant] = role.where(name)
-            self.g.add((interval, prop, instant))
-            self.g.add((instant, RDF.type, TIME.Instant))
+            self.emit(interval, prop, instant)
+            self.emit(instant, RDF.type, TIME.Instant)
             if isinstance(value, int):
-                self.g.add((instant, TIME.inXSDgYear, Literal(f"{value:04d}", datatype=XSD.gYear)))
+                self.emit(instant, TIME.inXSDgYear, typed(f"{value:04d}", XSD.gYear))
             else:
-                self.g.add((instant, TIME.inXSDDate, Literal(value.isoformat(), datatype=XSD.date)))
+                self.emit(instant, TIME.inXSDDate, date(value))
 
     def action(self, action: Action) -> None:
         node = self.iri("action", action.key)
         self.start(node, action, SMP.Action, L0.Description)
-        self.add(node, DCTERMS.identifier, Literal(action.identifier), action, "identifier")
+        self.add(node, DCTERMS.identifier, text(action.identifier), action, "identifier")
         self.text(node, (DCTERMS.title, RDFS.label), action.title, action, "title")
         self.text(
             node, (L0.name,), {k: v for k, v in action.title.items() if k == "it"}, action, "title"
@@ -434,7 +534,7 @@ class _Writer:
             (SMP.status, "action-status", action.status, "status"),
         ):
             if value:
-                self.add(node, prop, self.iris.vocab(scheme, value), action, name)
+                self.add(node, prop, self.vocab(scheme, value), action, name)
         if action.investment is not None:
             self.amount(
                 node, SMP.plannedInvestment, action.investment, action, "investment", money=True
@@ -442,11 +542,11 @@ class _Writer:
         if action.start or action.end:
             self.period(node, action)
 
-    def period(self, node: URIRef, action: Action) -> None:
-        period = BNode()
+    def period(self, node: ox.NamedNode, action: Action) -> None:
+        period = ox.BlankNode()
         self.add(node, DCTERMS.temporal, period, action, "start" if action.start else "end")
         self.out.origins[period] = action.where("start" if action.start else "end")
-        self.g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        self.emit(period, RDF.type, DCTERMS.PeriodOfTime)
         self.date(period, DCAT.startDate, action.start, action, "start")
         self.date(period, DCAT.endDate, action.end, action, "end")
 
@@ -489,14 +589,9 @@ class _Writer:
             self.action(action)
         for role in [*self.city.roles, *self.action_roles()]:
             self.role(role)
+        # An RDF graph is a set: a statement made twice (a source listed twice) is one.
+        self.out.quads = list(dict.fromkeys(self.out.quads))
         return self.out
-
-
-def _decimal(value: Decimal) -> Literal:
-    """An xsd:decimal in the shortest plain form (1.5, 124000000): what SPARQL engines
-    return, so dumps and query results agree; never an exponent, never a float."""
-    text = format(value.normalize(), "f")
-    return Literal(text, datatype=XSD.decimal)
 
 
 def city_graph(city: City, iris: Iris) -> CityGraph:

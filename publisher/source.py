@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import yaml
 
 from publisher.iris import RESERVED_CITY_IDS, is_slug
@@ -125,8 +126,49 @@ def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
+# libyaml (PyYAML's C extension) parses and composes about seven times faster than the
+# pure-Python loader above and gives the same nodes, marks and tags; the constructors (and
+# so the Decimal floats and the refusal of tags) stay the Python ones. It only gets text
+# that cannot nest deeply (see _shallow: libyaml would stop at 1,000 levels with another
+# message) and has no character the Python reader refuses (whose message says where):
+# anything else goes to the Python loader, which turns both into the usual SourceErrors.
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.cyaml.CSafeLoader):  # type: ignore[no-redef]
+        """_Loader's behaviour on libyaml's parser and composer."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+_FAST_MAX_DEPTH = 1000
+
+
+def _shallow(text: str) -> bool:
+    """True when ``text`` cannot nest deeper than _FAST_MAX_DEPTH collections.
+
+    Each block level but an indentless sequence indents further (or follows "- " / "? "
+    on the same line), so two block levels take at least one more column: block depth is at
+    most twice the widest line. A flow level takes a "[" or "{" ("[a: b]" makes two levels
+    from one "["). Aliases are never expanded by the composer.
+    """
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * (widest + 1) + 2 * text.count("[") + text.count("{") < _FAST_MAX_DEPTH
+
+
+def _loader_for(text: str) -> yaml.SafeLoader:
+    if (
+        _FastLoader is not None
+        and not yaml.reader.Reader.NON_PRINTABLE.search(text)
+        and _shallow(text)
+    ):
+        return _FastLoader(text)
+    return _Loader(text)
+
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "timestamp")
+)
 
 
 @dataclass
@@ -145,13 +187,18 @@ class Node:
 
 def _wrap(node: yaml.Node, loader: _Loader, file: Path, path: str) -> Node:
     origin = Origin(file, node.start_mark.line + 1, path or "(top)")
+    # An alias is the same node met twice. Refused (plain YAML only): nested aliases
+    # would expand exponentially here ("billion laughs") and no source needs them.
+    seen: set[int] = loader.__dict__.setdefault("lodpub_seen", set())
+    if id(node) in seen:
+        raise SourceError([f"{origin}: anchors and aliases (&name, *name) are not allowed"])
+    seen.add(id(node))
     if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
         raise SourceError([f"{origin}: tag {node.tag!r} is not allowed (plain YAML only)"])
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            key = str(key)
+            key = str(_scalar(loader, key_node))
             if key in items:
                 raise SourceError(
                     [f"{file}:{key_node.start_mark.line + 1}: {_join(path, key)}: duplicate key"]
@@ -162,7 +209,13 @@ def _wrap(node: yaml.Node, loader: _Loader, file: Path, path: str) -> Node:
         return Node(
             [_wrap(item, loader, file, f"{path}[{i}]") for i, item in enumerate(node.value)], origin
         )
-    return Node(loader.construct_object(node, deep=True), origin)
+    return Node(_scalar(loader, node), origin)
+
+
+def _scalar(loader: _Loader, node: yaml.Node) -> Any:
+    if node.tag in _SCALAR_TAGS:  # the constructor straight away: half the time
+        return loader.yaml_constructors[node.tag](loader, node)
+    return loader.construct_object(node, deep=True)  # refuses unknown tags
 
 
 def _join(path: str, key: str) -> str:
@@ -178,7 +231,13 @@ def read_yaml(file: Path) -> Node:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError([f"{file}:1: (file): not UTF-8 text ({exc.reason})"]) from exc
-    loader = _Loader(text)
+    try:
+        loader = _loader_for(text)  # the Python one refuses control characters at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        problem = f"{file}:{line}: (syntax): character #x{code:04x}: {exc.reason}"
+        raise SourceError([problem]) from exc
     try:
         root = loader.get_single_node()
         if root is None:
@@ -190,6 +249,8 @@ def read_yaml(file: Path) -> Node:
         raise SourceError([f"{file}:{line}: (syntax): {exc.problem or exc}"]) from exc
     except yaml.YAMLError as exc:
         raise SourceError([f"{file}:1: (syntax): {exc}"]) from exc
+    except RecursionError:
+        raise SourceError([f"{file}:1: (syntax): nested too deeply"]) from None
     finally:
         loader.dispose()
 
@@ -483,12 +544,23 @@ def _decimal_value(value: Any) -> Decimal:
 def _url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
         raise ValueError("an http(s) URL without spaces")
+    return _iri(value)
+
+
+def _iri(value: str) -> str:
+    """``value`` when it is an IRI the RDF writer takes (pyoxigraph checks it: the host,
+    percent-escapes...), so a bad one is reported here with its line, not later."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid IRI: {exc}") from None
     return value
 
 
 def _email(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}", value):
         raise ValueError("name@example.org")
+    _iri(f"mailto:{value}")
     return value
 
 

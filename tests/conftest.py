@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -145,13 +146,6 @@ def fixture_dist(tmp_path_factory: pytest.TempPathFactory, fixture_facts: Facts)
 @pytest.fixture(scope="session")
 def fixture_config(fixture_dist: Path) -> Config:
     return load_config(overrides={"dist_dir": str(fixture_dist)}, root=fixture_dist.parent)
-
-
-@pytest.fixture(scope="session")
-def app(fixture_config: Config) -> Flask:
-    application = create_app(fixture_config)
-    application.testing = True
-    return application
 
 
 @pytest.fixture(scope="session")
@@ -287,3 +281,154 @@ def la_server(la_dist: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def la_http(la_server: str) -> Callable[..., Reply]:
     return _client(la_server)
+
+
+# --- remote stores: the same tests over Oxigraph server and Virtuoso ----------------------
+# A test module opts in by overriding ``backend`` with
+# ``@pytest.fixture(scope="session", params=BACKENDS)``; ``app`` (hence ``live_server`` and
+# ``http``) is then the publisher over that backend, loaded with ``lodpub load`` semantics
+# (``publisher.load``) and served through a ``RemoteStore`` (``lodpub serve --store URL``).
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+
+@dataclass
+class Engine:
+    name: str
+    query_url: str
+    graph_store_url: str
+    auth: tuple[str, str] | None
+    process: Any
+    start: Callable[[], Any]
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except Exception:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.process = self.start()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, process: Any, what: str, seconds: float = 60) -> None:
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                response.read()
+                return
+        except Exception:
+            time.sleep(0.2)
+    pytest.fail(f"{what} did not answer {url} within {seconds:g} s")
+
+
+def start_oxigraph(location: Path, port: int) -> Any:
+    import shutil
+    import subprocess
+    import sys
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(binary).exists():
+        pytest.fail("the oxigraph server (PyPI package 'oxigraph', test extras) is missing")
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
+         "--timeout-s", "10"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, "oxigraph server")
+    return process
+
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def start_virtuoso(folder: Path, port: int, sql_port: int) -> Any:
+    import re
+    import shutil
+    import subprocess
+
+    binary = shutil.which("virtuoso-t")
+    if binary is None or not VIRTUOSO_INI.exists():
+        if os.environ.get("CI"):
+            pytest.fail("virtuoso-t is not installed: .ci/run installs virtuoso-opensource")
+        pytest.skip("Virtuoso (Debian virtuoso-opensource) is not installed; CI installs it")
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8")
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = re.sub(r"(?m)^ServerPort(\s*)=\s*1111\b", rf"ServerPort\g<1>= {sql_port}", ini)
+    ini = re.sub(r"(?m)^ServerPort(\s*)=\s*8890\b", rf"ServerPort\g<1>= {port}", ini)
+    ini = ini.replace("localhost:8890", f"127.0.0.1:{port}")
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    process = subprocess.Popen(
+        [binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process, "virtuoso", 120)
+    return process
+
+
+@pytest.fixture(scope="session")
+def oxigraph_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    location, port = tmp_path_factory.mktemp("oxigraph-store"), free_port()
+    base = f"http://127.0.0.1:{port}"
+    engine = Engine("oxigraph", base + "/query", base + "/store", None, None,
+                    lambda: start_oxigraph(location, port))  # fmt: skip
+    engine.process = engine.start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    folder, port, sql_port = tmp_path_factory.mktemp("virtuoso"), free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The Debian package's database starts with dba/dba; Graph Store writes need a user
+    # with SPARQL_UPDATE, which dba has, over the digest-authenticated endpoint.
+    engine = Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", ("dba", "dba"),
+                    None, lambda: start_virtuoso(folder, port, sql_port))  # fmt: skip
+    engine.process = engine.start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    return "embedded"
+
+
+def remote_store(engine: Engine, dist: Path, config: Config) -> Any:
+    from publisher.load import load
+    from publisher.store.remote import RemoteStore
+
+    load(dist, engine.graph_store_url, config.base_iri, auth=engine.auth)
+    store = RemoteStore.from_config(config, engine.query_url)
+    store.refresh_s = 0.5
+    return store
+
+
+@pytest.fixture(scope="session")
+def app(fixture_config: Config, fixture_dist: Path, backend: str, request) -> Flask:
+    store = None
+    if backend != "embedded":
+        engine = request.getfixturevalue(f"{backend}_engine")
+        store = remote_store(engine, fixture_dist, fixture_config)
+    application = create_app(fixture_config, store=store)
+    application.testing = True
+    return application

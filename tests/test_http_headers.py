@@ -11,6 +11,14 @@ from flask import Response
 from publisher.web.app import create_app
 from publisher.web.caching import add_vary
 
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Every test here runs on the embedded store, Oxigraph server and Virtuoso."""
+    return request.param
+
+
 SELECT_PATH = "/sparql?query=" + quote("SELECT * { ?s ?p ?o } LIMIT 5")
 CORS_EXPOSED = "Link, ETag, Location, Content-Location, Content-Language, Content-Type"
 LAST_MODIFIED = "Wed, 15 Jan 2025 10:00:00 GMT"  # fixture_facts.built_at

@@ -32,6 +32,14 @@ from SPARQLWrapper import (
 
 from publisher import mediatypes as mt
 
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Every test here runs on the embedded store, Oxigraph server and Virtuoso."""
+    return request.param
+
+
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 LABELS = (

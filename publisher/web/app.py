@@ -88,6 +88,13 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     from publisher.web.resources import blueprint as resources_blueprint
     from publisher.web.sparql import blueprint as sparql_blueprint
 
+    remote_url = str(config.values.get("store") or "embedded")
+    if store is None and remote_url != "embedded":
+        from publisher.store.remote import RemoteStore
+
+        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
+        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
+        store = RemoteStore.from_config(config, remote_url)
     if store is None:
         store = EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri)
         # Queries run in killable executor processes (timeouts, no network; docs/operations.md).

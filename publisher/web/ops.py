@@ -191,7 +191,7 @@ class _DataCollector:
     def __init__(self, shared: Any) -> None:
         self.shared = shared
 
-    def collect(self):  # noqa: ANN201 - prometheus_client's collector protocol
+    def collect(self):
         store = self.shared.store
         info = InfoMetricFamily("lodpub_build", "The build being served")
         info.add_metric([], {"build_id": store.version, "software": self.shared.software_version})
@@ -226,7 +226,7 @@ def _registry() -> CollectorRegistry:
 class _Everything:
     """The default registry (this process's metrics, process_* and python_* ones)."""
 
-    def collect(self):  # noqa: ANN201
+    def collect(self):
         yield from REGISTRY.collect()
 
 

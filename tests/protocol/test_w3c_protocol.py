@@ -35,6 +35,14 @@ from rdflib.namespace import RDF, VOID
 
 from publisher.namespaces import SD
 
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Every test here runs on the embedded store, Oxigraph server and Virtuoso."""
+    return request.param
+
+
 RESULTS_TYPES = {
     "application/sparql-results+json",
     "application/sparql-results+xml",

@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic data (generate.py) and the scripts that measure the project."""

@@ -1,0 +1,393 @@
+"""The remote store: any SPARQL 1.1 endpoint, loaded with the Graph Store HTTP Protocol.
+
+Tested against Oxigraph server (PyPI ``oxigraph``) and Virtuoso open source 7 (Debian
+``virtuoso-opensource``); see ``docs/deploy.md``.
+
+How it gives the web layer exactly what the embedded store gives:
+
+- **Results.** The engine is asked for one lossless syntax per result kind (SPARQL XML
+  results for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE; what every engine writes
+  correctly), and the publisher parses it with pyoxigraph and writes the format the client
+  negotiated with pyoxigraph, as the embedded store does. So media types, JSON-LD, TSV
+  and CSV are byte-for-byte the embedded store's whatever the engine (Virtuoso's own
+  JSON-LD and TSV differ), and the row cap (``limits.max_result_rows``) applies the same
+  way (:class:`~publisher.store.embedded.EmbeddedResult`).
+- **The union default graph.** Neither engine gives the embedded store's semantics by
+  itself: Virtuoso's default graph is the union of *every* graph including its own system
+  graphs (thousands of triples) and, like Oxigraph's ``--union-default-graph``, a union of
+  quads (a triple in two graphs counts twice; Oxigraph then also ignores ``FROM``). So
+  ``lodpub load`` writes the deduplicated union into a hidden graph (``graph/union``) and a
+  query that brings no dataset of its own (no ``FROM``/``FROM NAMED``, no protocol
+  ``default-graph-uri``/``named-graph-uri``) is sent with ``default-graph-uri`` = that
+  graph and ``named-graph-uri`` = each published graph. Queries that bring a dataset are
+  passed on as they are (a ``FROM`` over several graphs is then a union of quads on both
+  engines).
+- **The build.** ``lodpub load`` also writes the manifest (build id, time, graphs) into a
+  hidden graph (``graph/build``); the store reads it at most every ``refresh_s`` seconds,
+  so every replica over one store has the same ETags and Last-Modified, and picks up a new
+  load by itself.
+- **Failures.** A refused or unreachable endpoint is :class:`StoreUnavailable` (503); no
+  broken state is cached, the next request tries again. A query past ``timeout_s`` is
+  :class:`QueryTimeout` (the HTTP read times out on our side; the engine's own timeout is
+  given where it has one: Virtuoso's ``timeout`` parameter, Oxigraph's ``--timeout-s``).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import urllib.error
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper import SPARQLExceptions as swe
+
+from publisher.mediatypes import Format
+from publisher.store import (
+    ProtocolDataset,
+    QueryFailed,
+    QueryResult,
+    QuerySyntaxError,
+    ResultKind,
+    Store,
+    StoreUnavailable,
+    _words,
+    check_query_text,
+)
+from publisher.store.embedded import Capped, EmbeddedResult, mark_truncated
+
+LODPUB = "https://w3id.org/smartcity-masterplan/lodpub#"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+RESULTS_XML = "application/sparql-results+xml"
+GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.5, text/turtle;q=0.4"
+
+
+def union_graph(base_iri: str) -> str:
+    return base_iri + "graph/union"
+
+
+def build_graph(base_iri: str) -> str:
+    return base_iri + "graph/build"
+
+
+class QueryTimeout(QueryFailed):
+    """The endpoint did not answer within the publisher's time limit."""
+
+
+class RemoteResult(EmbeddedResult):
+    """A result parsed from the engine's answer; written by pyoxigraph like the embedded one."""
+
+    def __init__(self, kind: ResultKind, raw: Any) -> None:
+        if kind is ResultKind.GRAPH:
+            self._raw = raw  # a list of ox.Triple
+            self.kind = kind
+            self._used = False
+        else:
+            super().__init__(raw)
+
+    def serialize(self, fmt: Format) -> bytes:
+        if self.kind is not ResultKind.GRAPH:
+            return super().serialize(fmt)
+        return self.serialize_capped(fmt, None).data
+
+    def serialize_capped(
+        self, fmt: Format, max_rows: int | None, link: str | None = None
+    ) -> Capped:
+        if self.kind is not ResultKind.GRAPH:
+            return super().serialize_capped(fmt, max_rows, link)
+        if fmt not in self.formats:
+            raise ValueError(f"a graph result cannot be written as {fmt.media_type}")
+        if self._used:
+            raise RuntimeError("a query result can only be serialised once")
+        self._used = True
+        triples = self._raw
+        truncated = max_rows is not None and len(triples) > max_rows
+        kept = triples[:max_rows] if truncated else triples
+        data = ox.serialize(kept, format=fmt.rdf_format) or b""
+        if truncated:
+            data = mark_truncated(data, fmt, max_rows, link)  # type: ignore[arg-type]
+        return Capped(data, truncated, len(kept) if max_rows is not None else None, max_rows)
+
+
+class RemoteStore(Store):
+    """A read-only view of a SPARQL 1.1 endpoint loaded by ``lodpub load``."""
+
+    def __init__(
+        self,
+        query_url: str,
+        base_iri: str,
+        auth: tuple[str, str] | None = None,
+        timeout_s: float = 10.0,
+        max_concurrent: int = 6,
+        queue_wait_s: float = 0.5,
+        retry_after_s: int = 5,
+        refresh_s: float = 10.0,
+        engine_timeout: bool = True,
+    ) -> None:
+        self.query_url = query_url
+        self.base_iri = base_iri
+        self.auth = auth
+        self.timeout_s = timeout_s
+        self.refresh_s = refresh_s
+        self.retry_after_s = retry_after_s
+        self.engine_timeout = engine_timeout
+        self._queue_wait_s = queue_wait_s
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._lock = threading.Lock()
+        self._info: dict[str, Any] | None = None
+        self._checked = 0.0
+
+    @classmethod
+    def from_config(cls, config: Any, url: str) -> RemoteStore:
+        import os
+
+        limits = config["limits"]
+        user = os.environ.get("LODPUB_STORE_USER")
+        password = os.environ.get("LODPUB_STORE_PASSWORD")
+        return cls(
+            url,
+            config.base_iri,
+            auth=(user, password or "") if user else None,
+            timeout_s=float(limits["query_timeout_s"]),
+            max_concurrent=int(limits["max_concurrent_queries"]),
+            queue_wait_s=float(limits["queue_wait_s"]),
+            retry_after_s=int(limits["retry_after_s"]),
+        )
+
+    # --- what the build says -------------------------------------------------------------
+    def _build_info(self) -> dict[str, Any]:
+        now = time.monotonic()
+        with self._lock:
+            if self._info is not None and now - self._checked < self.refresh_s:
+                return self._info
+        info = self._read_build()
+        with self._lock:
+            if info.get("version") != (self._info or {}).get("version"):
+                info["counts"] = {}
+            else:
+                info["counts"] = (self._info or {}).get("counts", {})
+            self._info, self._checked = info, now
+            return info
+
+    def _read_build(self) -> dict[str, Any]:
+        graph = build_graph(self.base_iri)
+        sparql = (
+            f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{graph}> ?p ?o }} }}"
+        )
+        result = self._run(sparql, ProtocolDataset(named_graphs=(graph,)), ResultKind.SOLUTIONS)
+        version = built_at = None
+        graphs: list[str] = []
+        for row in result:
+            predicate, value = row["p"].value, row["o"].value
+            if predicate == LODPUB + "buildId":
+                version = value
+            elif predicate == LODPUB + "builtAt":
+                built_at = value
+            elif predicate == LODPUB + "graph":
+                graphs.append(value)
+        if version is None or built_at is None:
+            raise StoreUnavailable(
+                f"the SPARQL endpoint {self.query_url} holds no build of {self.base_iri}: "
+                "publish one with `lodpub load`"
+            )
+        moment = datetime.fromisoformat(built_at.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return {
+            "version": version,
+            "built_at": moment.astimezone(UTC),
+            "graphs": tuple(sorted(graphs)),
+        }
+
+    @property
+    def version(self) -> str:
+        return str(self._build_info()["version"])
+
+    @property
+    def built_at(self) -> datetime:
+        return self._build_info()["built_at"]
+
+    def graphs(self) -> tuple[str, ...]:
+        return self._build_info()["graphs"]
+
+    def count_triples(self, graph: str | None = None) -> int:
+        info = self._build_info()
+        counts = info["counts"]
+        if graph not in counts:
+            if graph is not None and graph not in info["graphs"]:
+                return 0
+            target = graph or union_graph(self.base_iri)
+            sparql = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+            only = ProtocolDataset(named_graphs=(target,))
+            rows = list(self._run(sparql, only, ResultKind.SOLUTIONS))
+            counts[graph] = int(rows[0]["n"].value) if rows else 0
+        return counts[graph]
+
+    def ping(self, timeout_s: float | None = None) -> bool:
+        try:
+            self._run("ASK { }", None, ResultKind.BOOLEAN, timeout_s=timeout_s)
+            return True
+        except Exception:
+            return False
+
+    # --- queries -------------------------------------------------------------------------
+    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+        form = check_query_text(sparql)
+        kind = ResultKind.for_form(form)
+        if not dataset and not _has_dataset_clause(sparql):
+            info = self._build_info()
+            dataset = ProtocolDataset((union_graph(self.base_iri),), info["graphs"])
+        # Relative IRIs resolve against the published base, as in the embedded store (a
+        # BASE of the query's own comes later in the prologue and wins).
+        return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
+
+    def _answer(
+        self, sparql: str, dataset: ProtocolDataset | None, kind: ResultKind | None
+    ) -> tuple[ResultKind, Any]:
+        raw, content_type = self._request(sparql, dataset, kind)
+        media = content_type.split(";")[0].strip().lower()
+        try:
+            if media in ("application/sparql-results+xml", "application/xml", "text/xml"):
+                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.XML)
+                found = (
+                    ResultKind.BOOLEAN if isinstance(parsed, ox.QueryBoolean)
+                    else ResultKind.SOLUTIONS
+                )
+                return found, parsed
+            if media == "application/sparql-results+json":
+                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+                found = (
+                    ResultKind.BOOLEAN if isinstance(parsed, ox.QueryBoolean)
+                    else ResultKind.SOLUTIONS
+                )
+                return found, parsed
+            rdf_format = {
+                "application/n-triples": ox.RdfFormat.N_TRIPLES,
+                "text/plain": ox.RdfFormat.N_TRIPLES,
+                "text/turtle": ox.RdfFormat.TURTLE,
+                "application/rdf+xml": ox.RdfFormat.RDF_XML,
+            }.get(media)
+            if rdf_format is None:
+                raise QueryFailed(f"the SPARQL endpoint answered with unexpected {media!r}")
+            triples = list(dict.fromkeys(ox.parse(raw, format=rdf_format)))
+            return ResultKind.GRAPH, [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
+        except SyntaxError as exc:
+            raise QueryFailed(f"the SPARQL endpoint's answer is not valid {media}: {exc}") from None
+
+    def _run(
+        self,
+        sparql: str,
+        dataset: ProtocolDataset | None,
+        kind: ResultKind,
+        timeout_s: float | None = None,
+    ) -> Any:
+        _kind, parsed = self._answer_with_timeout(sparql, dataset, kind, timeout_s)
+        return parsed
+
+    def _answer_with_timeout(self, sparql, dataset, kind, timeout_s):
+        if timeout_s is None:
+            return self._answer(sparql, dataset, kind)
+        saved = self.timeout_s
+        try:
+            self.timeout_s = timeout_s
+            return self._answer(sparql, dataset, kind)
+        finally:
+            self.timeout_s = saved
+
+    def _request(
+        self, sparql: str, dataset: ProtocolDataset | None, kind: ResultKind | None
+    ) -> tuple[bytes, str]:
+        if not self._slots.acquire(timeout=self._queue_wait_s):
+            from publisher.store.guarded import StoreBusy
+
+            raise StoreBusy(0, self.retry_after_s)
+        started = time.monotonic()
+        try:
+            client = SPARQLWrapper(self.query_url)
+            client.setMethod(POST)
+            client.setRequestMethod(POSTDIRECTLY)
+            client.setQuery(sparql)
+            # Our lexer already refused updates; SPARQLWrapper's regex guess is weaker (it
+            # takes INSERT inside a string for an update and would send it as one).
+            client.queryType = "SELECT"
+            client.setTimeout(self.timeout_s)
+            if dataset:
+                for graph in dataset.default_graphs:
+                    client.addParameter("default-graph-uri", graph)
+                for graph in dataset.named_graphs:
+                    client.addParameter("named-graph-uri", graph)
+            if self.engine_timeout:  # Virtuoso: milliseconds (others ignore it)
+                client.addParameter("timeout", str(int(self.timeout_s * 1000)))
+            if kind is ResultKind.GRAPH:
+                accept = GRAPH_ACCEPT
+            elif kind is None:
+                accept = f"{RESULTS_XML}, {GRAPH_ACCEPT}"
+            else:
+                accept = RESULTS_XML
+            client.addCustomHttpHeader("Accept", accept)
+            if self.auth:
+                client.setCredentials(*self.auth)
+            response = client.query().response
+            body = response.read()
+            state = response.headers.get("X-SQL-State", "")
+            if state:  # Virtuoso's "anytime" answer: partial results past its timeout
+                raise QueryTimeout(self._timeout_message(time.monotonic() - started))
+            return body, response.headers.get("Content-Type", "")
+        except swe.QueryBadFormed as exc:
+            raise QuerySyntaxError("SPARQL syntax error: " + _engine_message(exc)) from None
+        except (swe.EndPointNotFound, swe.Unauthorized) as exc:
+            raise StoreUnavailable(
+                f"the SPARQL endpoint {self.query_url} refused the query: {_engine_message(exc)}"
+            ) from None
+        except swe.EndPointInternalError as exc:
+            message = _engine_message(exc)
+            if "timeout" in message.lower() or "timed out" in message.lower():
+                raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
+            raise QueryFailed(f"query evaluation failed: {message}") from None
+        except TimeoutError:
+            raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
+        except urllib.error.HTTPError as exc:
+            if exc.code in (502, 503, 504):
+                raise StoreUnavailable(
+                    f"the SPARQL endpoint {self.query_url} is unavailable (HTTP {exc.code})"
+                ) from None
+            raise QueryFailed(f"the SPARQL endpoint answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError | socket.timeout):
+                raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
+            raise StoreUnavailable(
+                f"the SPARQL endpoint {self.query_url} cannot be reached ({reason}); "
+                "retry later"
+            ) from None
+        finally:
+            self._slots.release()
+
+    def _timeout_message(self, elapsed: float) -> str:
+        return (
+            f"the query was stopped after {elapsed:.1f} s: this endpoint allows "
+            f"{self.timeout_s:g} s per query (limits.query_timeout_s). Make it more selective, "
+            "add a LIMIT, or download a dump (see /catalog)"
+        )
+
+
+def _has_dataset_clause(sparql: str) -> bool:
+    return any(word.upper() == "FROM" for word in _words(sparql))
+
+
+def _engine_message(exc: Exception) -> str:
+    text = str(exc)
+    text = text.split("Response:", 1)[-1]
+    text = text.replace("b'", "").replace("\\n", " ")
+    return " ".join(text.split())[:1000]
+
+
+def gsp_url(graph_store_url: str, graph: str | None) -> str:
+    """The Graph Store Protocol URL of one graph (``None``: the default graph)."""
+    separator = "&" if "?" in graph_store_url else "?"
+    query = urlencode({"graph": graph}) if graph else "default"
+    return graph_store_url + separator + query

@@ -1,0 +1,408 @@
+"""Operations: /health, /metrics, the production server (gunicorn), reload, atomic dist/.
+
+The production test starts ``lodpub serve --workers 2`` as a real subprocess over a small
+dist, then checks: both workers answer and /metrics adds them up, a runaway query is
+stopped while /health answers, gunicorn's header limits give 4xx, SIGHUP loads a new build
+fully (and a broken one not at all), and SIGTERM leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from publisher import build as build_module
+from publisher.config import load_config
+from publisher.store.embedded import EmbeddedStore
+from publisher.store.guarded import GuardedStore, Limits
+from publisher.web.app import create_app
+
+BASE = "https://w3id.org/smartcity-masterplan/"
+THING = BASE + "id/test/s"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
+# minutes of work on 200 triples (see tests/test_limits.py for the measurement)
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+N_PROD = 200
+
+
+def write_dist(folder: Path, triples: int, build_id: str) -> Path:
+    """A dist/ folder: ``triples`` things with a link and a label each, and a manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    graph = f"<{BASE}graph/test>"
+    lines = []
+    for i in range(triples):
+        lines.append(f"<{THING}{i}> <{BASE}p{i % 5}> <{THING}{(i * 7 + 1) % triples}> {graph} .")
+        lines.append(f'<{THING}{i}> <{LABEL}> "cosa {i}"@it {graph} .')
+    (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest = {"build_id": build_id, "built_at": "2025-01-15T10:00:00Z", "base_iri": BASE}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+# --- /health and /metrics in one process --------------------------------------------------
+@pytest.fixture(scope="module")
+def ops_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dist(tmp_path_factory.mktemp("ops") / "dist", triples=50, build_id="ops-0001")
+
+
+@pytest.fixture(scope="module")
+def ops_app(ops_dist: Path):
+    config = load_config(
+        overrides={
+            "dist_dir": str(ops_dist),
+            "limits.query_timeout_s": 1,
+            "limits.max_result_rows": 10,
+        },
+        root=ops_dist.parent,
+    )
+    app = create_app(config)
+    app.testing = True
+    yield app
+    app.extensions["lodpub"].store.close()
+
+
+def test_health_says_ok_with_build_and_size(ops_app) -> None:
+    reply = ops_app.test_client().get("/health")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.headers["Cache-Control"] == "no-store"
+    assert "ETag" not in reply.headers
+    body = reply.get_json()
+    assert body["status"] == "ok"
+    assert body["build"] == "ops-0001"
+    assert body["triples"] == 100
+
+
+class SlowStore(EmbeddedStore):
+    """A store that never answers (its queries sleep in the executor)."""
+
+    def query(self, sparql, dataset=None):
+        time.sleep(60)
+        return super().query(sparql, dataset)
+
+
+def test_health_is_503_when_the_store_does_not_answer(ops_dist: Path) -> None:
+    config = load_config(overrides={"dist_dir": str(ops_dist)}, root=ops_dist.parent)
+    store = GuardedStore(SlowStore(ops_dist), Limits(health_timeout_s=0.5))
+    app = create_app(config, store=store)
+    try:
+        started = time.monotonic()
+        reply = app.test_client().get("/health")
+        assert time.monotonic() - started < 3
+        assert reply.status_code == 503
+        assert reply.headers["Retry-After"]
+        body = reply.get_json()
+        assert body["status"] == "unavailable" and "did not answer" in body["detail"]
+    finally:
+        store.close()
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus text exposition (0 when absent)."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name) or line.startswith("#"):
+            continue
+        match = re.match(r"^([a-zA-Z_:][\w:]*)(\{.*\})?\s+(\S+)$", line)
+        if not match or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', match.group(2) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            total += float(match.group(3))
+    return total
+
+
+def test_metrics_count_requests_timeouts_truncations_and_rejections(ops_app) -> None:
+    client = ops_app.test_client()
+    before = client.get("/metrics").get_data(as_text=True)
+    client.get("/health")
+    client.get("/doc/id/test/s1.ttl")
+    client.get("/sparql", query_string={"query": RUNAWAY})  # timeout
+    client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})  # cut
+    client.get("/sparql", query_string={"query": "CLEAR ALL"})  # 403
+    client.get("/sparql", query_string={"query": "SELECT nonsense"})  # 400
+    reply = client.get("/metrics")
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"].startswith("text/plain; version=")
+    assert reply.headers["Cache-Control"] == "no-store"
+    after = reply.get_data(as_text=True)
+
+    def delta(name: str, **labels: str) -> float:
+        return metric(after, name, **labels) - metric(before, name, **labels)
+
+    assert delta("lodpub_http_requests_total", route="/health", method="GET", status="200") == 1
+    assert delta("lodpub_http_requests_total", route="/doc/<path:rest>", status="200") == 1
+    assert delta("lodpub_http_requests_total", route="/sparql", status="500") == 1
+    assert delta("lodpub_http_request_duration_seconds_count", route="/sparql") == 4
+    assert delta("lodpub_query_timeouts_total") == 1
+    assert delta("lodpub_query_duration_seconds_count", outcome="timeout") == 1
+    assert delta("lodpub_query_truncations_total") == 1
+    assert delta("lodpub_queries_rejected_total", reason="forbidden") == 1
+    assert delta("lodpub_queries_rejected_total", reason="invalid") == 1
+    assert 'lodpub_build_info{build_id="ops-0001"' in after
+    assert metric(after, "lodpub_store_triples") == 100
+    client.get("/nowhere/at/all")
+    assert "/nowhere" not in client.get("/metrics").get_data(as_text=True)  # no raw paths
+
+
+# --- atomic dist/ -------------------------------------------------------------------------
+def staged(parent: Path, build_id: str, triples: int = 5) -> Path:
+    folder = write_dist(parent / f".dist-new-{build_id}", triples=triples, build_id=build_id)
+    (folder / "echo.txt").write_text(build_id, encoding="utf-8")
+    return folder
+
+
+def test_dist_is_a_symlink_flipped_in_one_step(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build_module._swap(staged(tmp_path, "b0000"), dist)
+    assert dist.is_symlink() and os.readlink(dist) == ".dist.builds/b0000"
+    failures: list[str] = []
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def read() -> None:
+        """Every open through ``dist`` must find a complete build (two opens may see two
+        builds: a flip can fall between them)."""
+        while not stop.is_set():
+            try:
+                manifest = json.loads((dist / "manifest.json").read_text())
+                seen.add((dist / "echo.txt").read_text())
+            except (OSError, ValueError) as exc:
+                failures.append(repr(exc))
+                continue
+            if not manifest.get("build_id", "").startswith("b"):
+                failures.append(f"incomplete manifest {manifest}")
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for number in range(1, 60):
+        build_module._swap(staged(tmp_path, f"b{number:04d}"), dist)
+    stop.set()
+    reader.join()
+    assert not failures, failures[:5]
+    assert len(seen) > 1
+    builds = sorted(p.name for p in (tmp_path / ".dist.builds").iterdir())
+    assert builds == ["b0058", "b0059"]  # the current one and the previous one
+    assert not list(tmp_path.glob(".dist-*"))
+
+
+def test_a_real_dist_folder_is_replaced_atomically_too(tmp_path: Path) -> None:
+    dist = write_dist(tmp_path / "dist", triples=3, build_id="legacy")
+    build_module._swap(staged(tmp_path, "b0001"), dist)
+    assert dist.is_symlink()
+    assert json.loads((dist / "manifest.json").read_text())["build_id"] == "b0001"
+    (previous,) = (tmp_path / ".dist.builds").glob("previous-*")
+    assert json.loads((previous / "manifest.json").read_text())["build_id"] == "legacy"
+
+
+def test_a_path_resolved_through_the_link_still_replaces_the_link(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    build_module._swap(staged(tmp_path, "b0001"), dist)
+    build_module._swap(staged(tmp_path, "b0002"), dist.resolve())  # as build() passes it
+    assert dist.is_symlink() and os.readlink(dist) == ".dist.builds/b0002"
+    assert sorted(p.name for p in (tmp_path / ".dist.builds").iterdir()) == ["b0001", "b0002"]
+
+
+def test_a_failed_flip_leaves_the_previous_dist(tmp_path: Path, monkeypatch) -> None:
+    dist = tmp_path / "dist"
+    build_module._swap(staged(tmp_path, "b0001"), dist)
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("no space left")
+
+    monkeypatch.setattr(build_module.os, "replace", refuse)
+    with pytest.raises(OSError, match="no space"):
+        build_module._swap(staged(tmp_path, "b0002"), dist)
+    assert os.readlink(dist) == ".dist.builds/b0001"
+    assert sorted(p.name for p in (tmp_path / ".dist.builds").iterdir()) == ["b0001"]
+    assert not list(tmp_path.glob(".dist-*"))
+
+
+# --- the production server ----------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 30):
+    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.headers), response.read()
+    finally:
+        connection.close()
+
+
+def descendants(root: int) -> set[int]:
+    """Processes below ``root`` (zygotes are children of workers, executors of zygotes)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    folder = tmp_path_factory.mktemp("production")
+    dist = folder / "dist"
+    build_module._swap(staged(folder, "b0001", triples=N_PROD), dist)
+    port = free_port()
+    metrics_dir = folder / "metrics"
+    metrics_dir.mkdir()
+    (folder / "lodpub.yaml").write_text(
+        f"dist_dir: {dist}\nserver:\n  port: {port}\n  threads: 6\n"
+        "limits:\n  query_timeout_s: 2\n",
+        encoding="utf-8",
+    )
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "serve", "--config", str(folder / "lodpub.yaml"),
+         "--workers", "2"],
+        cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if request(port, "/health", timeout=2)[0] == 200:
+                break
+        except OSError:
+            pass
+        assert process.poll() is None, (folder / "serve.log").read_text()
+        assert time.monotonic() < deadline, "gunicorn did not start"
+        time.sleep(0.2)
+    info = {"port": port, "process": process, "folder": folder, "dist": dist,
+            "metrics": metrics_dir, "log": folder / "serve.log"}  # fmt: skip
+    try:
+        yield info
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def build_id(port: int) -> str:
+    status, _headers, body = request(port, "/health")
+    assert status == 200, body
+    return json.loads(body)["build"]
+
+
+def test_production_workers_share_the_work_and_the_metrics(production: dict) -> None:
+    port = production["port"]
+    deadline = time.monotonic() + 10
+    while len(descendants(production["process"].pid)) < 2 + 2 + 2:
+        # 2 workers, their zygotes, a warm executor each (at least)
+        assert time.monotonic() < deadline, descendants(production["process"].pid)
+        time.sleep(0.1)
+
+    def hammer(count: int) -> None:
+        for _ in range(count):
+            assert request(port, "/sparql?" + urlencode({"query": LIGHT}),
+                           {"Accept": "application/sparql-results+json"})[0] == 200  # fmt: skip
+
+    threads = [threading.Thread(target=hammer, args=(25,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    files = list(production["metrics"].glob("counter_*.db"))
+    assert len(files) >= 2, files  # one file per worker
+    text = request(port, "/metrics")[2].decode()
+    assert metric(text, "lodpub_http_requests_total", route="/sparql", status="200") >= 100
+    # each worker started its own executors: whichever answered, the sum has both
+    assert metric(text, "lodpub_query_executors_started_total") >= 2
+
+
+def test_production_stops_runaways_and_keeps_answering(production: dict) -> None:
+    port = production["port"]
+    results: list = []
+    runaway = threading.Thread(target=lambda: results.append(
+        request(port, "/sparql?" + urlencode({"query": RUNAWAY}), {"Accept": "text/csv"})))
+    started = time.monotonic()
+    runaway.start()
+    time.sleep(0.3)
+    for _ in range(5):
+        assert request(port, "/health")[0] == 200
+        assert request(port, "/doc/id/test/s3.ttl")[0] == 200
+    runaway.join(timeout=10)
+    assert results[0][0] == 500 and b"stopped after" in results[0][2]
+    assert time.monotonic() - started < 2 + 2
+
+
+def test_production_header_limits_are_4xx(production: dict) -> None:
+    port = production["port"]
+    many = {f"X-Header-{i}": "x" for i in range(100)}
+    assert 400 <= request(port, "/health", many)[0] < 500
+    assert 400 <= request(port, "/health", {"X-Big": "x" * 10000})[0] < 500
+    status, _headers, _body = request(port, "/sparql?query=" + "x" * 9000)
+    assert 400 <= status < 500
+    assert request(port, "/health")[0] == 200
+
+
+def test_production_reload_swaps_in_a_complete_build_or_nothing(production: dict) -> None:
+    port, process, folder = production["port"], production["process"], production["folder"]
+    assert build_id(port) == "b0001"
+    build_module._swap(staged(folder, "b0002", triples=N_PROD), production["dist"])
+    process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while build_id(port) != "b0002":
+        assert time.monotonic() < deadline, production["log"].read_text()[-3000:]
+        time.sleep(0.2)
+    # a broken build: the master fails to load it and keeps serving b0002
+    broken = staged(folder, "b0003")
+    (broken / "dataset.nq").write_text("this is not N-Quads\n", encoding="utf-8")
+    build_module._swap(broken, production["dist"])
+    process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while "reload failed" not in production["log"].read_text():
+        assert time.monotonic() < deadline, production["log"].read_text()[-3000:]
+        time.sleep(0.2)
+    for _ in range(10):
+        assert build_id(port) == "b0002"
+
+
+def test_production_stops_cleanly(production: dict) -> None:
+    process = production["process"]
+    below = descendants(process.pid)
+    assert below
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in below):
+        assert time.monotonic() < deadline, [pid for pid in below if alive(pid)]
+        time.sleep(0.1)
