@@ -126,9 +126,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(folder: Path, dist: Path, port: int, workers: int) -> subprocess.Popen:
+def start_server(
+    folder: Path, dist: Path, port: int, workers: int, extra_config: str = ""
+) -> subprocess.Popen:
     config = folder / "lodpub.yaml"
-    config.write_text(f"dist_dir: {dist}\nserver:\n  port: {port}\n", encoding="utf-8")
+    config.write_text(
+        f"dist_dir: {dist}\nserver:\n  port: {port}\n{extra_config}", encoding="utf-8"
+    )
     log = (folder / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "publisher", "serve", "--config", str(config), "--workers",

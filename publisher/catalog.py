@@ -113,7 +113,11 @@ class _Triples:
 
     def add(self, triple: tuple[Subject | URIRef, ox.NamedNode, Term | URIRef]) -> None:
         s, p, o = triple
-        self.triples[ox.Triple(term(s), term(p), term(o))] = None
+        if type(s) is URIRef:
+            s = ox.NamedNode(s)
+        if type(o) is URIRef:
+            o = ox.NamedNode(o)
+        self.triples[ox.Triple(s, p, o)] = None
 
 
 class _Catalog:
@@ -188,7 +192,7 @@ class _Catalog:
         return node
 
     def dataset(self, city: City, agent: URIRef, activity: URIRef) -> URIRef:
-        node = self.iris.dataset(city.key)
+        node = term(self.iris.dataset(city.key))
         plan = city.masterplan
         for t in (DCATAPIT.Dataset, DCAT.Dataset, PROV.Entity):
             self.g.add((node, RDF.type, t))
@@ -254,11 +258,11 @@ class _Catalog:
         return node
 
     def distribution(self, dataset: URIRef, dump: DumpFile, licence: URIRef) -> None:
-        node = self.iris.distribution(dump.city, dump.fmt.extension)
+        node = term(self.iris.distribution(dump.city, dump.fmt.extension))
         self.g.add((dataset, DCAT.distribution, node))
         for t in (DCATAPIT.Distribution, DCAT.Distribution):
             self.g.add((node, RDF.type, t))
-        url = self.iris.dump(dump.filename)
+        url = term(self.iris.dump(dump.filename))
         self.g.add((node, DCAT.accessURL, url))
         self.g.add((node, DCAT.downloadURL, url))
         self.g.add((node, DCTERMS.format, EU_FILE_TYPE[dump.fmt.eu_file_type]))
@@ -317,7 +321,7 @@ class _Catalog:
         datasets.append(self.all_dataset(agent, activity))
         for dump in self.dumps:
             everything = dump.city == ALL_CITIES
-            dataset = self.iris.all_datasets() if everything else self.iris.dataset(dump.city)
+            dataset = term(self.iris.all_datasets() if everything else self.iris.dataset(dump.city))
             self.distribution(dataset, dump, licence)
         service = self.service(agent, licence, datasets)
         self.catalog(agent, service)

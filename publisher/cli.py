@@ -1,4 +1,4 @@
-"""The ``lodpub`` command: build, validate and serve (load and query come later)."""
+"""The ``lodpub`` command: build, validate, serve, load (a remote store) and query."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ replaced with the new data and the others with the old; run it again (it is idem
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
@@ -48,6 +49,30 @@ def _opener(url: str, auth: tuple[str, str] | None) -> urllib.request.OpenerDire
     return urllib.request.build_opener(*handlers)
 
 
+def _authorization(url: str, auth: tuple[str, str], request: urllib.request.Request) -> str | None:
+    """The Authorization header for ``request``, sent with it the first time: a server
+    that answers 401 to a large body before reading it (Virtuoso with digest) breaks the
+    connection, so the challenge is fetched first with a bodiless HEAD."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30):
+            return None
+    except urllib.error.HTTPError as exc:
+        if exc.code != 401:
+            return None
+        challenge = exc.headers.get("WWW-Authenticate", "")
+    scheme, _, rest = challenge.partition(" ")
+    if scheme.lower() == "basic":
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        return "Basic " + token
+    if scheme.lower() != "digest":
+        return None
+    fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(rest)))
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, url, auth[0], auth[1])
+    value = urllib.request.HTTPDigestAuthHandler(manager).get_authorization(request, fields)
+    return f"Digest {value}" if value else None
+
+
 def put_graph(
     graph_store_url: str,
     graph: str | None,
@@ -61,6 +86,9 @@ def put_graph(
         url, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
     )
     try:
+        header = _authorization(url, auth, request) if auth else None
+        if header:
+            request.add_unredirected_header("Authorization", header)
         with _opener(url, auth).open(request, timeout=timeout_s) as response:
             response.read()
     except urllib.error.HTTPError as exc:

@@ -19,6 +19,8 @@ from publisher.mediatypes import JSONLD, Format
 from publisher.namespaces import PREFIXES
 
 SERIALIZATION_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+_RDF_TYPE = str(RDF.type)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _string = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (C when available)
 
 
@@ -42,20 +44,25 @@ def serialize_graph(graph: Graph, fmt: Format) -> bytes:
     return serialize(to_triples(graph), fmt)
 
 
-def serialize(triples: Iterable[ox.Triple], fmt: Format) -> bytes:
-    """``triples`` in one of the document formats (never HTML)."""
-    if fmt == JSONLD:
-        expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]"
-        return compact_jsonld(expanded)
+def serialize(triples: Iterable[ox.Triple], fmt: Format, *, ordered: bool = False) -> bytes:
+    """``triples`` in one of the document formats (never HTML), sorted by subject,
+    predicate and object so the writers group each subject's triples: readable and
+    diff-stable. ``ordered`` says they already are (``sort_triples``)."""
     if fmt.rdf_format is None or fmt.datasets:
         raise ValueError(f"{fmt.media_type} is not a graph format")
-    # Sorted by subject, the writer groups each subject's triples: readable and diff-stable.
+    triples = list(triples) if ordered else sort_triples(triples)
+    if fmt == JSONLD:
+        return jsonld(triples)
+    if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
+        return ox.serialize(triples, format=fmt.rdf_format) or b""
+    return ox.serialize(triples, format=fmt.rdf_format, prefixes=SERIALIZATION_PREFIXES) or b""
+
+
+def sort_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The triples by subject (IRIs first), predicate and object, as their text sorts."""
     triples = list(triples)
     lines = _lines(triples)
-    if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
-        return b"".join(sorted(lines))
-    ordered = [triples[i] for i in sorted(range(len(triples)), key=lines.__getitem__)]
-    return ox.serialize(ordered, format=fmt.rdf_format, prefixes=SERIALIZATION_PREFIXES) or b""
+    return [triples[i] for i in sorted(range(len(triples)), key=lines.__getitem__)]
 
 
 def _lines(triples: list[ox.Triple]) -> list[bytes]:
@@ -106,6 +113,69 @@ def compact_jsonld(expanded: bytes) -> bytes:
     return _indented(document, 0).encode("utf-8")
 
 
+def jsonld(triples: list[ox.Triple]) -> bytes:
+    """Compacted JSON-LD of ``triples`` (sorted), written straight from the terms: the same
+    bytes as ``compact_jsonld`` of pyoxigraph's expanded JSON-LD, without making, parsing
+    and indenting that document: one node object per subject, ``@type`` for its classes,
+    one key per property (CURIEs of the context), a list only for several values."""
+    if not triples:
+        return _indented({"@context": jsonld_context()["@context"], "@graph": []}, 0).encode()
+    out = [_JSONLD_HEAD]
+    subject = predicate = None
+    values: list[Any] = []
+
+    def close_property() -> None:
+        if predicate is None:
+            return
+        if predicate.value == _RDF_TYPE and all(type(v) is ox.NamedNode for v in values):
+            key, texts = "@type", [_string(_curie(v.value)) for v in values]
+        else:
+            key = _curie(predicate.value)
+            many = len(values) > 1
+            texts = [_jsonld_value(v, 4 if many else 3) for v in values]
+        out.append(",\n   " + _string(key) + ": ")
+        if len(texts) == 1:
+            out.append(texts[0])
+        else:
+            out.append("[\n    " + ",\n    ".join(texts) + "\n   ]")
+
+    for triple in triples:
+        if triple.subject != subject:
+            close_property()
+            if subject is not None:
+                out.append("\n  },\n  ")
+            subject, predicate, values = triple.subject, None, []
+            out.append('{\n   "@id": ' + _string(_jsonld_id(subject)))
+        if triple.predicate != predicate:
+            close_property()
+            predicate, values = triple.predicate, []
+        values.append(triple.object)
+    close_property()
+    out.append("\n  }\n ]\n}")
+    return "".join(out).encode("utf-8")
+
+
+def _jsonld_id(node: ox.NamedNode | ox.BlankNode) -> str:
+    return node.value if type(node) is ox.NamedNode else f"_:{node.value}"
+
+
+def _jsonld_value(term: Any, level: int) -> str:
+    """One value object, indented as ``json.dumps(indent=1)`` does at ``level``."""
+    inner, close = _PADS[level + 1], _PADS[level] + "}"
+    if type(term) is not ox.Literal:
+        return f'{{{inner}"@id": {_string(_jsonld_id(term))}{close}'
+    value = _string(term.value)
+    if term.language:
+        return f'{{{inner}"@language": {_string(term.language)},{inner}"@value": {value}{close}'
+    datatype = term.datatype.value
+    if datatype == _XSD_STRING:
+        return f'{{{inner}"@value": {value}{close}'
+    return f'{{{inner}"@type": {_string(_curie(datatype))},{inner}"@value": {value}{close}'
+
+
+_PADS = ["\n" + " " * level for level in range(8)]
+
+
 def _indented(value: Any, level: int) -> str:
     """Exactly ``json.dumps(value, ensure_ascii=False, indent=1)`` for parsed JSON (string
     keys), three times faster: the standard library writes indented JSON in pure Python,
@@ -127,6 +197,15 @@ def _indented(value: Any, level: int) -> str:
         return "{" + inner + ("," + inner).join(parts) + "\n" + " " * level + "}"
     parts = [_string(v) if type(v) is str else _indented(v, deeper) for v in value]
     return "[" + inner + ("," + inner).join(parts) + "\n" + " " * level + "]"
+
+
+def _jsonld_head() -> str:
+    """The document up to its first node: the context, then the opening of ``@graph``."""
+    empty = _indented({"@context": jsonld_context()["@context"], "@graph": []}, 0)
+    return empty.removesuffix("[]\n}") + "[\n  "
+
+
+_JSONLD_HEAD = _jsonld_head()
 
 
 def _is_iri_ref(item: dict[str, Any]) -> bool:

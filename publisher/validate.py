@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -112,6 +111,8 @@ class Validator:
             source = data if isinstance(data, Graph) else _turbo_input(data)
             _, report, _ = self._program.validate(source, **OPTIONS)
         else:
+            from pyshacl import validate as shacl_validate  # only when asked: slow to import
+
             source = data if isinstance(data, Graph) else to_rdflib(data)
             _, report, _ = shacl_validate(
                 source, shacl_graph=self.shapes, advanced=False, **OPTIONS

@@ -219,8 +219,11 @@ def _build_dist(tmp_path_factory: pytest.TempPathFactory, name: str, data: Path)
     return dist
 
 
-def _serve(dist: Path) -> Iterator[str]:
-    application = create_app(load_config(overrides={"dist_dir": str(dist)}, root=REPO_ROOT))
+def _serve(dist: Path, store: Any = None) -> Iterator[str]:
+    config = load_config(overrides={"dist_dir": str(dist)}, root=REPO_ROOT)
+    if isinstance(store, Engine):
+        store = remote_store(store, dist, config)
+    application = create_app(config, store=store)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"server-{dist}", daemon=True)
     thread.start()
@@ -259,8 +262,10 @@ def demo_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_server(demo_dist: Path) -> Iterator[str]:
-    yield from _serve(demo_dist)
+def demo_server(demo_dist: Path, backend: str, request) -> Iterator[str]:
+    engines = None if backend == "embedded" else request.getfixturevalue("engines")
+    engine = engines.get(backend, "demo") if engines else None
+    yield from _serve(demo_dist, engine)
 
 
 @pytest.fixture(scope="session")
@@ -384,28 +389,50 @@ def start_virtuoso(folder: Path, port: int, sql_port: int) -> Any:
     return process
 
 
-@pytest.fixture(scope="session")
-def oxigraph_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    location, port = tmp_path_factory.mktemp("oxigraph-store"), free_port()
-    base = f"http://127.0.0.1:{port}"
-    engine = Engine("oxigraph", base + "/query", base + "/store", None, None,
-                    lambda: start_oxigraph(location, port))  # fmt: skip
-    engine.process = engine.start()
-    yield engine
-    engine.stop()
+class Engines:
+    """Engines started on demand, one per (backend, dataset): each dataset is loaded under
+    the same base IRI, so each needs a store of its own."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.running: dict[tuple[str, str], Engine] = {}
+
+    def get(self, backend: str, dataset: str) -> Engine:
+        key = (backend, dataset)
+        if key not in self.running:
+            self.running[key] = getattr(self, "_" + backend)(dataset)
+        return self.running[key]
+
+    def _oxigraph(self, dataset: str) -> Engine:
+        location, port = self.factory.mktemp(f"oxigraph-{dataset}"), free_port()
+        base = f"http://127.0.0.1:{port}"
+        engine = Engine("oxigraph", base + "/query", base + "/store", None, None,
+                        lambda: start_oxigraph(location, port))  # fmt: skip
+        engine.process = engine.start()
+        return engine
+
+    def _virtuoso(self, dataset: str) -> Engine:
+        folder = self.factory.mktemp(f"virtuoso-{dataset}")
+        port, sql_port = free_port(), free_port()
+        base = f"http://127.0.0.1:{port}"
+        # The Debian package's database starts with dba/dba; Graph Store writes need a user
+        # with SPARQL_UPDATE, which dba has, over the digest-authenticated endpoint.
+        engine = Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth",
+                        ("dba", "dba"), None,
+                        lambda: start_virtuoso(folder, port, sql_port))  # fmt: skip
+        engine.process = engine.start()
+        return engine
+
+    def close(self) -> None:
+        for engine in self.running.values():
+            engine.stop()
 
 
 @pytest.fixture(scope="session")
-def virtuoso_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    folder, port, sql_port = tmp_path_factory.mktemp("virtuoso"), free_port(), free_port()
-    base = f"http://127.0.0.1:{port}"
-    # The Debian package's database starts with dba/dba; Graph Store writes need a user
-    # with SPARQL_UPDATE, which dba has, over the digest-authenticated endpoint.
-    engine = Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", ("dba", "dba"),
-                    None, lambda: start_virtuoso(folder, port, sql_port))  # fmt: skip
-    engine.process = engine.start()
-    yield engine
-    engine.stop()
+def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
+    running = Engines(tmp_path_factory)
+    yield running
+    running.close()
 
 
 @pytest.fixture(scope="session")
@@ -427,8 +454,19 @@ def remote_store(engine: Engine, dist: Path, config: Config) -> Any:
 def app(fixture_config: Config, fixture_dist: Path, backend: str, request) -> Flask:
     store = None
     if backend != "embedded":
-        engine = request.getfixturevalue(f"{backend}_engine")
+        engine = request.getfixturevalue("engines").get(backend, "fixture")
         store = remote_store(engine, fixture_dist, fixture_config)
     application = create_app(fixture_config, store=store)
     application.testing = True
     return application
+
+
+@pytest.fixture(scope="session")
+def load_into() -> Callable[[Engine, Path, Config], None]:
+    """``load_into(engine, dist, config)``: what ``lodpub load`` does."""
+    from publisher.load import load
+
+    def run(engine: Engine, dist: Path, config: Config) -> None:
+        load(dist, engine.graph_store_url, config.base_iri, auth=engine.auth)
+
+    return run

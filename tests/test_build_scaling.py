@@ -33,7 +33,7 @@ from publisher.cli import main
 from publisher.config import load_config
 from publisher.iris import Iris
 from publisher.rdf import SCHEMA, city_graph
-from publisher.serialize import _indented, compact_jsonld
+from publisher.serialize import _indented, compact_jsonld, jsonld, sort_triples
 from publisher.validate import Validator, load_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,15 +304,19 @@ def test_indented_json_is_json_dumps(document) -> None:
     assert _indented(document, 0) == json.dumps(document, ensure_ascii=False, indent=1)
 
 
-def test_compacted_jsonld_keeps_its_shape(cities: Path) -> None:
+def test_jsonld_written_from_terms_is_the_compacted_expanded_jsonld(cities: Path) -> None:
     iris = Iris(load_config(root=ROOT).base_iri)
     located = city_graph(source.read_city(cities / "city-0001"), iris)
-    expanded = pyoxigraph.serialize(located.triples, format=pyoxigraph.RdfFormat.JSON_LD)
-    document = compact_jsonld(expanded)
+    triples = sort_triples(located.triples)
+    expanded = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.JSON_LD)
+    document = jsonld(triples)
+    assert document == compact_jsonld(expanded)
     assert document == json.dumps(json.loads(document), ensure_ascii=False,
                                   indent=1).encode("utf-8")
     parsed = Graph().parse(data=document, format="json-ld")
     assert len(parsed) == len(located.quads)
+    ids = [node["@id"] for node in json.loads(document)["@graph"]]
+    assert len(ids) == len(set(ids)), "one node object per subject"
 
 
 def test_a_bad_iri_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -328,3 +332,25 @@ def test_a_bad_iri_is_refused_with_its_line(tmp_path: Path) -> None:
         source.read_city(folder)
     assert any(f"organisations.yaml:{line}:" in p and "not a valid IRI" in p
                for p in info.value.problems), info.value.problems
+
+
+def test_a_build_leaves_the_garbage_collector_as_it_was(config, tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    build(config, ROOT / "data", tmp_path / "dist")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_number_of_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.build import CITIES_PER_WORKER, worker_count
+
+    monkeypatch.delenv("LODPUB_BUILD_WORKERS", raising=False)
+    assert worker_count(1) == 1
+    assert worker_count(CITIES_PER_WORKER - 1) == 1, "a few cities: no process to start"
+    monkeypatch.setenv("LODPUB_BUILD_WORKERS", "3")
+    assert worker_count(1) == 3
+    monkeypatch.setenv("LODPUB_BUILD_WORKERS", "many")
+    with pytest.raises(ValueError, match="LODPUB_BUILD_WORKERS"):
+        worker_count(100)

@@ -38,6 +38,14 @@ from publisher.validate import check, load_shapes
 from publisher.web import meta
 from publisher.web.app import create_app
 
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Every test here runs on the embedded store, Oxigraph server and Virtuoso."""
+    return request.param
+
 ROOT = Path(__file__).resolve().parents[1]
 # Plain Namespaces: rdflib's DefinedNamespaces warn when pytest probes module attributes.
 DCAT, DCTERMS, RDF, RDFS, VOID, XSD = (

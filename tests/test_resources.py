@@ -18,6 +18,14 @@ from publisher.namespaces import SCHEMA, SMP
 from publisher.serialize import jsonld_context
 from publisher.store.embedded import EmbeddedStore
 
+BACKENDS = ["embedded", "oxigraph", "virtuoso"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Every test here runs on the embedded store, Oxigraph server and Virtuoso."""
+    return request.param
+
 BASE = "https://w3id.org/smartcity-masterplan/"
 PLAN_PATH = "id/demo-city/masterplan"
 PLAN = URIRef(BASE + PLAN_PATH)
@@ -104,7 +112,14 @@ def own_triples(graph: Graph, node: URIRef) -> Graph:
     ("hint", "suffix"),
     [("turtle", ""), ("xml", ""), ("json-ld", ""), ("nt", ""), (None, "")],
 )
-def test_rdflib_follows_the_303_and_gets_the_resource(demo_server, store, hint, suffix):
+def test_rdflib_follows_the_303_and_gets_the_resource(
+    demo_server, store, hint, suffix, backend, request
+):
+    if backend == "virtuoso":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "Virtuoso stores xsd:nonNegativeInteger literals as xsd:integer (it keeps "
+            "numbers as SQL numbers), so smp:publishedActionCount changes datatype; "
+            "docs/deploy.md")))  # fmt: skip
     graph = Graph().parse(f"{demo_server}/{PLAN_PATH}{suffix}", format=hint)
     expected = construct(store, f"""
         CONSTRUCT {{ <{PLAN}> ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }}

@@ -43,7 +43,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper import SPARQLExceptions as swe
 
 from publisher.mediatypes import Format
@@ -59,6 +59,7 @@ from publisher.store import (
     check_query_text,
 )
 from publisher.store.embedded import Capped, EmbeddedResult, mark_truncated
+from publisher.store.guarded import QueryTimeout, StoreBusy
 
 LODPUB = "https://w3id.org/smartcity-masterplan/lodpub#"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -74,8 +75,12 @@ def build_graph(base_iri: str) -> str:
     return base_iri + "graph/build"
 
 
-class QueryTimeout(QueryFailed):
-    """The endpoint did not answer within the publisher's time limit."""
+class EndpointUnavailable(StoreBusy):
+    """The endpoint cannot be reached or refuses to work: 503 + Retry-After."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        StoreUnavailable.__init__(self, message)
+        self.retry_after_s = retry_after_s
 
 
 class RemoteResult(EmbeddedResult):
@@ -136,6 +141,7 @@ class RemoteStore(Store):
         self.retry_after_s = retry_after_s
         self.engine_timeout = engine_timeout
         self._queue_wait_s = queue_wait_s
+        self.max_concurrent = max_concurrent
         self._slots = threading.BoundedSemaphore(max_concurrent)
         self._lock = threading.Lock()
         self._info: dict[str, Any] | None = None
@@ -190,9 +196,10 @@ class RemoteStore(Store):
             elif predicate == LODPUB + "graph":
                 graphs.append(value)
         if version is None or built_at is None:
-            raise StoreUnavailable(
+            raise EndpointUnavailable(
                 f"the SPARQL endpoint {self.query_url} holds no build of {self.base_iri}: "
-                "publish one with `lodpub load`"
+                "publish one with `lodpub load`",
+                self.retry_after_s,
             )
         moment = datetime.fromisoformat(built_at.replace("Z", "+00:00"))
         if moment.tzinfo is None:
@@ -237,21 +244,48 @@ class RemoteStore(Store):
     # --- queries -------------------------------------------------------------------------
     def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
         form = check_query_text(sparql)
+        self._check_syntax(sparql)
         kind = ResultKind.for_form(form)
         if not dataset and not _has_dataset_clause(sparql):
             info = self._build_info()
             dataset = ProtocolDataset((union_graph(self.base_iri),), info["graphs"])
+        elif dataset and not dataset.named_graphs:
+            # Only default graphs given: no named graphs (SPARQL 1.1 Query §13.2). Virtuoso
+            # would offer all of them, so name one that does not exist.
+            dataset = ProtocolDataset(dataset.default_graphs, (self._nothing(),))
+        elif dataset and not dataset.default_graphs:
+            dataset = ProtocolDataset((self._nothing(),), dataset.named_graphs)
         # Relative IRIs resolve against the published base, as in the embedded store (a
         # BASE of the query's own comes later in the prologue and wins).
         return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
 
+    def _nothing(self) -> str:
+        return self.base_iri + "graph/none"
+
+    def _check_syntax(self, sparql: str) -> None:
+        """Parse with pyoxigraph first: the same 400 message (with line:column) whatever the
+        engine. The query is prepared on an empty store and never iterated."""
+        try:
+            result = ox.Store().query(sparql, base_iri=self.base_iri)
+            del result
+        except SyntaxError as exc:
+            raise QuerySyntaxError("SPARQL syntax " + " ".join(str(exc).split())) from None
+        except Exception:  # evaluation on no data: not our concern here
+            return
+
     def _answer(
-        self, sparql: str, dataset: ProtocolDataset | None, kind: ResultKind | None
+        self,
+        sparql: str,
+        dataset: ProtocolDataset | None,
+        kind: ResultKind | None,
+        timeout_s: float | None = None,
     ) -> tuple[ResultKind, Any]:
-        raw, content_type = self._request(sparql, dataset, kind)
+        raw, content_type = self._request(sparql, dataset, kind, timeout_s or self.timeout_s)
         media = content_type.split(";")[0].strip().lower()
         try:
             if media in ("application/sparql-results+xml", "application/xml", "text/xml"):
+                # Virtuoso names blank nodes "nodeID://b123", not a valid blank node label.
+                raw = raw.replace(b"<bnode>nodeID://", b"<bnode>")
                 parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.XML)
                 found = (
                     ResultKind.BOOLEAN if isinstance(parsed, ox.QueryBoolean)
@@ -285,43 +319,36 @@ class RemoteStore(Store):
         kind: ResultKind,
         timeout_s: float | None = None,
     ) -> Any:
-        _kind, parsed = self._answer_with_timeout(sparql, dataset, kind, timeout_s)
+        _kind, parsed = self._answer(sparql, dataset, kind, timeout_s)
         return parsed
 
-    def _answer_with_timeout(self, sparql, dataset, kind, timeout_s):
-        if timeout_s is None:
-            return self._answer(sparql, dataset, kind)
-        saved = self.timeout_s
-        try:
-            self.timeout_s = timeout_s
-            return self._answer(sparql, dataset, kind)
-        finally:
-            self.timeout_s = saved
-
     def _request(
-        self, sparql: str, dataset: ProtocolDataset | None, kind: ResultKind | None
+        self,
+        sparql: str,
+        dataset: ProtocolDataset | None,
+        kind: ResultKind | None,
+        timeout_s: float,
     ) -> tuple[bytes, str]:
         if not self._slots.acquire(timeout=self._queue_wait_s):
-            from publisher.store.guarded import StoreBusy
-
-            raise StoreBusy(0, self.retry_after_s)
+            raise StoreBusy(self.max_concurrent, self.retry_after_s)
         started = time.monotonic()
         try:
             client = SPARQLWrapper(self.query_url)
             client.setMethod(POST)
-            client.setRequestMethod(POSTDIRECTLY)
+            client.setOnlyConneg(True)  # no format= parameter: Virtuoso lets it beat Accept
+            client.setRequestMethod(URLENCODED)  # Virtuoso 7.2 hangs on a direct POST
             client.setQuery(sparql)
             # Our lexer already refused updates; SPARQLWrapper's regex guess is weaker (it
             # takes INSERT inside a string for an update and would send it as one).
             client.queryType = "SELECT"
-            client.setTimeout(self.timeout_s)
+            client.timeout = timeout_s  # type: ignore[assignment]  # setTimeout() truncates
             if dataset:
                 for graph in dataset.default_graphs:
                     client.addParameter("default-graph-uri", graph)
                 for graph in dataset.named_graphs:
                     client.addParameter("named-graph-uri", graph)
             if self.engine_timeout:  # Virtuoso: milliseconds (others ignore it)
-                client.addParameter("timeout", str(int(self.timeout_s * 1000)))
+                client.addParameter("timeout", str(int(timeout_s * 1000)))
             if kind is ResultKind.GRAPH:
                 accept = GRAPH_ACCEPT
             elif kind is None:
@@ -335,44 +362,40 @@ class RemoteStore(Store):
             body = response.read()
             state = response.headers.get("X-SQL-State", "")
             if state:  # Virtuoso's "anytime" answer: partial results past its timeout
-                raise QueryTimeout(self._timeout_message(time.monotonic() - started))
+                raise QueryTimeout(timeout_s, time.monotonic() - started)
             return body, response.headers.get("Content-Type", "")
         except swe.QueryBadFormed as exc:
             raise QuerySyntaxError("SPARQL syntax error: " + _engine_message(exc)) from None
         except (swe.EndPointNotFound, swe.Unauthorized) as exc:
-            raise StoreUnavailable(
-                f"the SPARQL endpoint {self.query_url} refused the query: {_engine_message(exc)}"
+            raise EndpointUnavailable(
+                f"the SPARQL endpoint {self.query_url} refused the query: {_engine_message(exc)}",
+                self.retry_after_s,
             ) from None
         except swe.EndPointInternalError as exc:
             message = _engine_message(exc)
             if "timeout" in message.lower() or "timed out" in message.lower():
-                raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
+                raise QueryTimeout(timeout_s, time.monotonic() - started) from None
             raise QueryFailed(f"query evaluation failed: {message}") from None
         except TimeoutError:
-            raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
+            raise QueryTimeout(timeout_s, time.monotonic() - started) from None
         except urllib.error.HTTPError as exc:
             if exc.code in (502, 503, 504):
-                raise StoreUnavailable(
-                    f"the SPARQL endpoint {self.query_url} is unavailable (HTTP {exc.code})"
+                raise EndpointUnavailable(
+                    f"the SPARQL endpoint {self.query_url} is unavailable (HTTP {exc.code})",
+                    self.retry_after_s,
                 ) from None
             raise QueryFailed(f"the SPARQL endpoint answered HTTP {exc.code}") from None
         except (urllib.error.URLError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, TimeoutError | socket.timeout):
-                raise QueryTimeout(self._timeout_message(time.monotonic() - started)) from None
-            raise StoreUnavailable(
+                raise QueryTimeout(timeout_s, time.monotonic() - started) from None
+            raise EndpointUnavailable(
                 f"the SPARQL endpoint {self.query_url} cannot be reached ({reason}); "
-                "retry later"
+                f"retry in {self.retry_after_s} s",
+                self.retry_after_s,
             ) from None
         finally:
             self._slots.release()
-
-    def _timeout_message(self, elapsed: float) -> str:
-        return (
-            f"the query was stopped after {elapsed:.1f} s: this endpoint allows "
-            f"{self.timeout_s:g} s per query (limits.query_timeout_s). Make it more selective, "
-            "add a LIMIT, or download a dump (see /catalog)"
-        )
 
 
 def _has_dataset_clause(sparql: str) -> bool:

@@ -44,6 +44,7 @@ from publisher.config import Config
 from publisher.store import StoreError
 from publisher.store import guarded as guard
 from publisher.web.app import error_response, problem, state
+from publisher.web.caching import OBSERVER
 
 blueprint = Blueprint("ops", __name__)
 
@@ -131,6 +132,7 @@ def install(app: Flask, config: Config) -> None:
     app.register_error_handler(guard.StoreBusy, _busy)
     app.register_error_handler(guard.QueryTimeout, _timeout)
     app.register_blueprint(blueprint)
+    app.extensions[OBSERVER] = _observe_replay  # answers from the representation cache
     guard.add_listener(_store_event)
 
 
@@ -172,6 +174,17 @@ def _observe(response: Response) -> None:
             REJECTED.labels(_REJECTION[status]).inc()
         if response.headers.get(TRUNCATION_HEADER):
             TRUNCATIONS.inc()
+
+
+def _observe_replay(
+    route: str, endpoint: str, method: str, status: int, headers: Any, seconds: float
+) -> None:
+    """The same request metrics for an answer replayed by the representation cache."""
+    LATENCY.labels(route).observe(seconds)
+    REQUESTS.labels(route, method, str(status)).inc()
+    truncated = any(name == TRUNCATION_HEADER for name, _value in headers)
+    if endpoint == "sparql.endpoint" and status == 200 and truncated:
+        TRUNCATIONS.inc()
 
 
 def _store_event(event: str, info: dict[str, Any]) -> None:

@@ -1,1 +1,0 @@
-"""Benchmarks: synthetic data (generate.py) and the scripts that measure the project."""

@@ -1,0 +1,372 @@
+"""Serving throughput against Oxigraph server and rdflib-endpoint, in one run, same data.
+
+    .venv/bin/pip install -e '.[bench]'          # rdflib-endpoint + uvicorn (+ granian)
+    .venv/bin/python bench/serving.py            # 10 s × 8 connections per scenario
+    .venv/bin/python bench/serving.py --no-cache # the publisher without its representation cache
+    .venv/bin/python bench/serving.py --write    # also append the table to docs/benchmarks.md
+
+Everything on 127.0.0.1, every step bounded in time:
+
+1. builds La Spezia (``data/``) into a temporary folder (or uses ``--dist``);
+2. starts, on the same ``dist/dataset.nq``: the publisher (``lodpub serve --workers 2``,
+   gunicorn), Oxigraph server (``oxigraph serve-read-only --union-default-graph`` over a
+   store loaded from the N-Quads) and rdflib-endpoint (uvicorn, 2 workers, rdflib
+   ``Dataset`` with the union default graph);
+3. runs ``wrk`` (bench/load.py's parser) per scenario and server: a light SELECT (same
+   query every time), the same SELECT made unique per request (no reuse possible), an
+   aggregate named query, a CONSTRUCT, the resource page of things (ours ``/doc/…`` in
+   Turtle, JSON-LD, HTML; the others ``DESCRIBE <iri>``), and conditional requests
+   (``If-None-Match`` with the current ETag → 304);
+4. prints a table: req/s, p50, p99, errors / non-2xx-3xx, ratio to Oxigraph and to
+   rdflib-endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from http.client import HTTPConnection
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.load import (
+    BASE,
+    ROOT,
+    build,
+    free_port,
+    parse_wrk,
+    start_server,
+    stop_server,
+)
+
+RESULTS_JSON = "application/sparql-results+json"
+NAMED_QUERY = "actions-per-theme"
+LUA = """
+local targets = {TARGETS}
+local unique = {UNIQUE}
+local n = 0
+local salt = tostring(math.random(1, 1000000000))
+request = function()
+  n = n + 1
+  local t = targets[(n % #targets) + 1]
+  local path = t[1]
+  if unique then path = path .. "%0A%23" .. salt .. "-" .. tostring(n) end
+  return wrk.format("GET", path, t[2])
+end
+"""
+RDFLIB_APP = """
+from rdflib import Dataset
+from rdflib_endpoint import SparqlEndpoint
+
+data = Dataset(default_union=True)
+data.parse({NQ!r}, format="nquads")
+app = SparqlEndpoint(graph=data, path="/sparql", cors_enabled=False)
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dist", type=Path, help="serve this dist/ instead of building")
+    parser.add_argument("--no-cache", action="store_true", help="representation cache off")
+    parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--only", help="comma-separated scenario names (prefix match)")
+    parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk not found: apt-get install wrk", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="lodpub-serving-") as scratch:
+        folder = Path(scratch)
+        dist = args.dist.resolve() if args.dist else build(folder)
+        servers = Servers(folder, dist, args)
+        try:
+            servers.start()
+            rows = run(servers, args)
+        finally:
+            servers.stop()
+    table = render(rows, args)
+    print()
+    print(table)
+    if args.write:
+        append_section(table, args)
+    return 1 if any(r["errors"] or r["bad_status"] for r in rows if r) else 0
+
+
+# --- servers --------------------------------------------------------------------------------
+class Servers:
+    def __init__(self, folder: Path, dist: Path, args: argparse.Namespace) -> None:
+        self.folder, self.dist, self.args = folder, dist, args
+        self.ports: dict[str, int] = {}
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        extra = f"queries_dir: {ROOT / 'queries'}\n"
+        if self.args.no_cache:
+            extra += "cache:\n  representation_max_bytes: 0\n"
+        lodpub_dir = self.folder / "lodpub"
+        lodpub_dir.mkdir()
+        self.ports["lodpub"] = free_port()
+        self.processes.append(
+            start_server(lodpub_dir, self.dist, self.ports["lodpub"], self.args.workers, extra)
+        )
+        self._start_oxigraph()
+        if not self.args.skip_rdflib:
+            self._start_rdflib()
+
+    def _start_oxigraph(self) -> None:
+        binary = Path(sys.executable).with_name("oxigraph")
+        location = self.folder / "oxigraph"
+        started = time.monotonic()
+        subprocess.run(
+            [str(binary), "load", "--location", str(location), "--file",
+             str(self.dist / "dataset.nq")],
+            check=True, timeout=600, capture_output=True,
+        )  # fmt: skip
+        port = self.ports["oxigraph"] = free_port()
+        log = (self.folder / "oxigraph.log").open("wb")
+        self.processes.append(subprocess.Popen(
+            [str(binary), "serve-read-only", "--location", str(location), "--bind",
+             f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=log, stderr=subprocess.STDOUT,
+        ))  # fmt: skip
+        wait_ready(port, "/query?" + urlencode({"query": "ASK {}"}), self.processes[-1])
+        print(f"oxigraph serve-read-only on 127.0.0.1:{port} "
+              f"(loaded in {time.monotonic() - started:.1f} s)")  # fmt: skip
+
+    def _start_rdflib(self) -> None:
+        module = self.folder / "rdflib_app.py"
+        module.write_text(RDFLIB_APP.replace("{NQ!r}", repr(str(self.dist / "dataset.nq"))))
+        port = self.ports["rdflib"] = free_port()
+        log = (self.folder / "rdflib.log").open("wb")
+        self.processes.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "rdflib_app:app", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(self.args.workers), "--log-level",
+             "warning", "--no-access-log"],
+            cwd=self.folder, stdout=log, stderr=subprocess.STDOUT,
+        ))  # fmt: skip
+        wait_ready(port, "/sparql?" + urlencode({"query": "ASK {}"}), self.processes[-1], 300)
+        print(f"rdflib-endpoint (uvicorn, {self.args.workers} workers) on 127.0.0.1:{port}")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            stop_server(process)
+
+
+def wait_ready(port: int, path: str, process: subprocess.Popen, limit_s: float = 120) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if request(port, path)[0] == 200:
+                return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def request(port: int, path: str, headers: dict[str, str] | None = None):
+    connection = HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+# --- scenarios ------------------------------------------------------------------------------
+def things(port: int) -> list[str]:
+    query = (
+        "SELECT DISTINCT ?s WHERE { GRAPH <" + BASE + "graph/laspezia> { ?s ?p ?o } "
+        'FILTER(STRSTARTS(STR(?s), "' + BASE + 'id/")) } ORDER BY ?s LIMIT 12'
+    )
+    status, _headers, body = request(
+        port, "/sparql?" + urlencode({"query": query}), {"Accept": RESULTS_JSON}
+    )
+    assert status == 200, body[:300]
+    return [b["s"]["value"] for b in json.loads(body)["results"]["bindings"]]
+
+
+def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]]:
+    """(name, {server: (targets, unique)}); a target is (path, headers)."""
+    ports = servers.ports
+    iris = things(ports["lodpub"])
+    endpoint = {"lodpub": "/sparql", "oxigraph": "/query", "rdflib": "/sparql"}
+
+    def sparql(query: str, accept: str, unique: bool = False) -> dict:
+        path = "?" + urlencode({"query": query})
+        return {
+            server: ([(endpoint[server] + path, {"Accept": accept})], unique)
+            for server in ports
+        }
+
+    def light(iri: str) -> str:
+        return f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+
+    def rotate(make, accept: str, unique: bool) -> dict:
+        return {
+            server: (
+                [
+                    (endpoint[server] + "?" + urlencode({"query": make(i)}), {"Accept": accept})
+                    for i in iris
+                ],
+                unique,
+            )
+            for server in ports
+        }
+
+    named = (ROOT / "queries" / f"{NAMED_QUERY}.rq").read_text(encoding="utf-8")
+    aggregate = sparql(named, RESULTS_JSON)
+    aggregate["lodpub"] = ([(f"/queries/{NAMED_QUERY}", {"Accept": RESULTS_JSON})], False)
+    construct = f"CONSTRUCT {{ <{iris[0]}> ?p ?o . ?o ?q ?r }} WHERE {{ <{iris[0]}> ?p ?o " \
+                "OPTIONAL { ?o ?q ?r } }"
+
+    def page(accept: str, describe_accept: str | None) -> dict:
+        docs = [("/doc/" + quote(i[len(BASE):], safe="/"), {"Accept": accept}) for i in iris]
+        found = {"lodpub": (docs, False)}
+        if describe_accept:
+            for server in ports:
+                if server != "lodpub":
+                    found[server] = rotate(
+                        lambda i: f"DESCRIBE <{i}>", describe_accept, False
+                    )[server]
+        return found
+
+    conditional = []
+    for path, headers in page("text/turtle", None)["lodpub"][0]:
+        status, got, _body = request(ports["lodpub"], path, headers)
+        assert status == 200, (path, status)
+        conditional.append((path, {**headers, "If-None-Match": got["ETag"]}))
+    return [
+        ("light SELECT (repeated)", sparql(light(iris[0]), RESULTS_JSON)),
+        ("light SELECT (unique, no reuse)", rotate(light, RESULTS_JSON, True)),
+        (f"aggregate ({NAMED_QUERY})", aggregate),
+        ("CONSTRUCT (Turtle)", sparql(construct, "text/turtle")),
+        ("resource page Turtle", page("text/turtle", "text/turtle")),
+        ("resource page JSON-LD", page("application/ld+json", "application/ld+json")),
+        ("resource page HTML", page("text/html", None)),
+        ("resource page 304 (If-None-Match)", {"lodpub": (conditional, False)}),
+    ]
+
+
+def wrk(port: int, targets: list, unique: bool, args: argparse.Namespace) -> dict:
+    lua_targets = "{" + ",".join(
+        "{" + json.dumps(path) + ", {" + ", ".join(
+            f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()) + "}}"
+        for path, headers in targets
+    ) + "}"  # fmt: skip
+    script_text = LUA.replace("{TARGETS}", lua_targets).replace(
+        "{UNIQUE}", "true" if unique else "false"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(script_text)
+    try:
+        result = subprocess.run(
+            ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",
+             f"{args.duration}s", "--timeout", "10s", "--latency", "-s", script.name,
+             f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=args.duration + 60, check=False,
+        )  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    return parse_wrk(result.stdout + result.stderr)
+
+
+def run(servers: Servers, args: argparse.Namespace) -> list[dict]:
+    rows = []
+    wanted = [w.strip() for w in args.only.split(",")] if args.only else None
+    for name, per_server in scenarios(servers):
+        if wanted and not any(name.startswith(w) for w in wanted):
+            continue
+        figures = {}
+        for server in ("lodpub", "oxigraph", "rdflib"):
+            if server not in per_server or server not in servers.ports:
+                continue
+            targets, unique = per_server[server]
+            path, headers = targets[0]
+            status, _h, body = request(servers.ports[server], path, headers)  # warm, check
+            assert status in (200, 304), (server, name, status, body[:300])
+            figures[server] = wrk(servers.ports[server], targets, unique, args)
+            r = figures[server]
+            print(f"{name:38} {server:9} {r['rps']:9.0f} req/s  p50 {r['p50']} ms  "
+                  f"p99 {r['p99']} ms  errors {r['errors']}  non-2xx/3xx {r['bad_status']}",
+                  flush=True)  # fmt: skip
+        for server, r in figures.items():
+            rows.append({"scenario": name, "server": server, **r, "figures": figures})
+    return rows
+
+
+def ratio(r: dict, other: str) -> str:
+    base = r["figures"].get(other)
+    if r["server"] != "lodpub" or not base or not base["rps"]:
+        return ""
+    return f"{r['rps'] / base['rps']:.2f}x"
+
+
+def render(rows: list[dict], args: argparse.Namespace) -> str:
+    names = {"lodpub": "publisher", "oxigraph": "Oxigraph server", "rdflib": "rdflib-endpoint"}
+    header = ("scenario", "server", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx/3xx",
+              "vs Oxigraph", "vs rdflib-endpoint")  # fmt: skip
+    lines = []
+    cells = [
+        (r["scenario"], names[r["server"]], f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
+         r["bad_status"], ratio(r, "oxigraph"), ratio(r, "rdflib"))
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *cells, strict=True)]
+    for number, row in enumerate([header, *cells]):
+        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths,
+                                                                        strict=True)) + " |")
+        if number == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def versions() -> str:
+    found = []
+    for package in ("lodpub", "pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib",
+                    "rdflib-endpoint", "uvicorn"):  # fmt: skip
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{package} {metadata.version(package)}")
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    found.append((wrk_version.stdout + wrk_version.stderr).split("\n")[0].split(" [")[0])
+    return ", ".join(found)
+
+
+def append_section(table: str, args: argparse.Namespace) -> None:
+    docs = ROOT / "docs" / "benchmarks.md"
+    cache = "off (`--no-cache`)" if args.no_cache else "on (default)"
+    text = (
+        f"\n### Serving run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f" (representation cache {cache})\n\n"
+        f"`bench/serving.py --duration {args.duration} --connections {args.connections}`"
+        f"{' --no-cache' if args.no_cache else ''}: machine {platform.machine()}, "
+        f"{os.cpu_count()} cores (shared by the servers and wrk), Python "
+        f"{platform.python_version()}; {versions()}. Data: La Spezia build "
+        f"(`dist/dataset.nq`); {args.workers} workers each.\n\n{table}\n"
+    )
+    with docs.open("a", encoding="utf-8") as out:
+        out.write(text)
+    print(f"appended to {docs}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
