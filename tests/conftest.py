@@ -181,9 +181,10 @@ class Reply:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip()
 
 
-@pytest.fixture(scope="session")
-def http(live_server: str) -> Callable[..., Reply]:
-    address = urlsplit(live_server)
+def _client(base_url: str) -> Callable[..., Reply]:
+    """``send(method, path, body=None, headers=None) -> Reply`` against one server: exactly
+    the headers given, nothing added."""
+    address = urlsplit(base_url)
 
     def send(
         method: str,
@@ -191,7 +192,7 @@ def http(live_server: str) -> Callable[..., Reply]:
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        connection = HTTPConnection(address.hostname, address.port, timeout=30)
+        connection = HTTPConnection(address.hostname, address.port, timeout=60)
         try:
             payload = body.encode("utf-8") if isinstance(body, str) else body
             connection.request(method, path, body=payload, headers=headers or {})
@@ -201,6 +202,12 @@ def http(live_server: str) -> Callable[..., Reply]:
             connection.close()
 
     return send
+
+
+
+@pytest.fixture(scope="session")
+def http(live_server: str) -> Callable[..., Reply]:
+    return _client(live_server)
 
 
 # --- real builds: the fictional demo cities (examples/) and La Spezia (data/) -----------
@@ -233,27 +240,6 @@ def _serve(dist: Path, store: Any = None) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-
-
-def _client(base_url: str) -> Callable[..., Reply]:
-    address = urlsplit(base_url)
-
-    def send(
-        method: str,
-        path: str,
-        body: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Reply:
-        connection = HTTPConnection(address.hostname, address.port, timeout=60)
-        try:
-            payload = body.encode("utf-8") if isinstance(body, str) else body
-            connection.request(method, path, body=payload, headers=headers or {})
-            response = connection.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            connection.close()
-
-    return send
 
 
 @pytest.fixture(scope="session")
