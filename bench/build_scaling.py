@@ -10,6 +10,8 @@ docs/benchmarks.md.
     .venv/bin/python bench/build_scaling.py --sizes 1,10 --no-doc
     .venv/bin/python bench/build_scaling.py --label before    # keep as the baseline
     .venv/bin/python bench/build_scaling.py --repeat 3        # best of three per size
+    .venv/bin/python bench/build_scaling.py --sizes 533 --merge   # keep the faster builds
+    .venv/bin/python bench/build_scaling.py --doc-only        # after editing build_scaling.md
 
 Each run is saved as bench/results/build-<label>.json; the doc shows the baseline
 ("before"), the latest run and their ratios. The machine's load average is recorded with
@@ -326,7 +328,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the saved run's faster builds of the same label (runs made "
                              "while the machine was quiet are kept; sizes not run kept too)")
     parser.add_argument("--no-doc", action="store_true", help="print only; write no files")
+    parser.add_argument("--doc-only", action="store_true",
+                        help="rewrite the doc from the saved runs (and build_scaling.md); no build")
     args = parser.parse_args(argv)
+    if args.doc_only:
+        write_doc(section(read_runs(), args.label))
+        print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     run = {
         "label": args.label,
