@@ -226,8 +226,13 @@ def run_scenarios(port: int, args: argparse.Namespace) -> bool:
 
 def wrk(port: int, targets: list[tuple[str, str]], args: argparse.Namespace) -> dict:
     lua = "{" + ",".join(f"{{{json.dumps(p)}, {json.dumps(a)}}}" for p, a in targets) + "}"
+    return run_wrk(port, WRK_SCRIPT.replace("{TARGETS}", lua), args)
+
+
+def run_wrk(port: int, script_text: str, args: argparse.Namespace) -> dict:
+    """One bounded wrk run on 127.0.0.1 with a Lua script; the parsed figures."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT.replace("{TARGETS}", lua))
+        script.write(script_text)
     try:
         result = subprocess.run(
             ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",

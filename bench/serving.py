@@ -46,7 +46,7 @@ from bench.load import (
     ROOT,
     build,
     free_port,
-    parse_wrk,
+    run_wrk,
     start_server,
     stop_server,
 )
@@ -276,18 +276,7 @@ def wrk(port: int, targets: list, unique: bool, args: argparse.Namespace) -> dic
     script_text = LUA.replace("{TARGETS}", lua_targets).replace(
         "{UNIQUE}", "true" if unique else "false"
     )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(script_text)
-    try:
-        result = subprocess.run(
-            ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d",
-             f"{args.duration}s", "--timeout", "10s", "--latency", "-s", script.name,
-             f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, timeout=args.duration + 60, check=False,
-        )  # fmt: skip
-    finally:
-        os.unlink(script.name)
-    return parse_wrk(result.stdout + result.stderr)
+    return run_wrk(port, script_text, args)
 
 
 def run(servers: Servers, args: argparse.Namespace) -> list[dict]:
