@@ -7,7 +7,7 @@
 What it does, on 127.0.0.1 only, every step bounded in time:
 
 1. builds La Spezia (``data/``) into a temporary folder (or uses ``--dist``);
-2. starts ``lodpub serve --workers 2`` (gunicorn, gthread) on a free port;
+2. starts ``lodpub serve --workers 2`` (``--engine``: granian by default) on a free port;
 3. runs ``wrk`` (``apt-get install wrk``) for each scenario: resource pages (HTML and
    Turtle documents, 303s from ``/id/``), and a light canned SPARQL GET;
 4. prints requests/s, latency percentiles, errors and non-2xx/3xx counts per scenario, the
@@ -56,7 +56,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=30, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--engine", default="granian", choices=("granian", "gunicorn"))
     parser.add_argument("--dist", type=Path, help="serve this dist/ instead of building")
     parser.add_argument(
         "--memory-triples",
@@ -75,7 +76,7 @@ def main() -> int:
         else:
             dist = args.dist.resolve() if args.dist else build(folder)
         port = free_port()
-        server = start_server(folder, dist, port, args.workers)
+        server = start_server(folder, dist, port, args.workers, engine=args.engine)
         try:
             if args.memory_triples:
                 print_memory(server.pid, f"synthetic store, {args.memory_triples} triples, idle")
@@ -127,7 +128,12 @@ def free_port() -> int:
 
 
 def start_server(
-    folder: Path, dist: Path, port: int, workers: int, extra_config: str = ""
+    folder: Path,
+    dist: Path,
+    port: int,
+    workers: int,
+    extra_config: str = "",
+    engine: str = "granian",
 ) -> subprocess.Popen:
     config = folder / "lodpub.yaml"
     config.write_text(
@@ -136,14 +142,15 @@ def start_server(
     log = (folder / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "publisher", "serve", "--config", str(config), "--workers",
-         str(workers)],
+         str(workers), "--engine", engine],
         cwd=folder, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if get(port, "/health")[0] == 200:
-                print(f"lodpub serve --workers {workers} on 127.0.0.1:{port} (pid {server.pid})")
+                print(f"lodpub serve --workers {workers} --engine {engine} on 127.0.0.1:{port} "
+                      f"(pid {server.pid})")  # fmt: skip
                 return server
         except OSError:
             pass

@@ -8,15 +8,15 @@
 Everything on 127.0.0.1, every step bounded in time:
 
 1. builds La Spezia (``data/``) into a temporary folder (or uses ``--dist``);
-2. starts, on the same ``dist/dataset.nq``: the publisher (``lodpub serve --workers 2``,
-   gunicorn), Oxigraph server (``oxigraph serve-read-only --union-default-graph`` over a
-   store loaded from the N-Quads) and rdflib-endpoint (uvicorn, 2 workers, rdflib
-   ``Dataset`` with the union default graph);
+2. starts, on the same ``dist/dataset.nq``: the publisher (``lodpub serve --workers 2``)
+   once per engine (granian, the default, and gunicorn), Oxigraph server (``oxigraph
+   serve-read-only --union-default-graph`` over a store loaded from the N-Quads) and
+   rdflib-endpoint (uvicorn, 2 workers, rdflib ``Dataset`` with the union default graph);
 3. runs ``wrk`` (bench/load.py's parser) per scenario and server: a light SELECT (same
    query every time), the same SELECT made unique per request (no reuse possible), an
    aggregate named query, a CONSTRUCT, the resource page of things (ours ``/doc/…`` in
    Turtle, JSON-LD, HTML; the others ``DESCRIBE <iri>``), and conditional requests
-   (``If-None-Match`` with the current ETag → 304);
+   (``If-None-Match`` with the current ETag → 304; the others' row: their ``DESCRIBE``);
 4. prints a table: req/s, p50, p99, errors / non-2xx-3xx, ratio to Oxigraph and to
    rdflib-endpoint.
 """
@@ -51,6 +51,7 @@ from bench.load import (
     stop_server,
 )
 
+ENGINES = ("granian", "gunicorn")
 RESULTS_JSON = "application/sparql-results+json"
 NAMED_QUERY = "actions-per-theme"
 LUA = """
@@ -85,6 +86,9 @@ def main() -> int:
     parser.add_argument("--dist", type=Path, help="serve this dist/ instead of building")
     parser.add_argument("--no-cache", action="store_true", help="representation cache off")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="publisher engines to run (comma-separated)"
+    )
     parser.add_argument("--only", help="comma-separated scenario names (prefix match)")
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
     args = parser.parse_args()
@@ -119,15 +123,20 @@ class Servers:
         extra = f"queries_dir: {ROOT / 'queries'}\n"
         if self.args.no_cache:
             extra += "cache:\n  representation_max_bytes: 0\n"
-        lodpub_dir = self.folder / "lodpub"
-        lodpub_dir.mkdir()
-        self.ports["lodpub"] = free_port()
-        self.processes.append(
-            start_server(lodpub_dir, self.dist, self.ports["lodpub"], self.args.workers, extra)
-        )
+        for engine in self.args.engines.split(","):
+            folder = self.folder / engine
+            folder.mkdir()
+            port = self.ports[engine] = free_port()
+            self.processes.append(
+                start_server(folder, self.dist, port, self.args.workers, extra, engine)
+            )
         self._start_oxigraph()
         if not self.args.skip_rdflib:
             self._start_rdflib()
+
+    @property
+    def publishers(self) -> list[str]:
+        return [engine for engine in ENGINES if engine in self.ports]
 
     def _start_oxigraph(self) -> None:
         binary = Path(sys.executable).with_name("oxigraph")
@@ -207,64 +216,68 @@ def things(port: int) -> list[str]:
 
 def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]]:
     """(name, {server: (targets, unique)}); a target is (path, headers)."""
-    ports = servers.ports
-    iris = things(ports["lodpub"])
-    endpoint = {"lodpub": "/sparql", "oxigraph": "/query", "rdflib": "/sparql"}
+    ports, publishers = servers.ports, servers.publishers
+    iris = things(ports[publishers[0]])
+    endpoint = {"oxigraph": "/query", "rdflib": "/sparql"}
 
-    def sparql(query: str, accept: str, unique: bool = False) -> dict:
-        path = "?" + urlencode({"query": query})
-        return {
-            server: ([(endpoint[server] + path, {"Accept": accept})], unique)
-            for server in ports
-        }
-
-    def light(iri: str) -> str:
-        return f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
-
-    def rotate(make, accept: str, unique: bool) -> dict:
+    def sparql(make, accept: str, unique: bool = False, over: list[str] | None = None) -> dict:
+        """Each server's GET of ``make(iri)`` for every IRI of ``over`` (default: the first)."""
         return {
             server: (
                 [
-                    (endpoint[server] + "?" + urlencode({"query": make(i)}), {"Accept": accept})
-                    for i in iris
+                    (endpoint.get(server, "/sparql") + "?" + urlencode({"query": make(i)}),
+                     {"Accept": accept})
+                    for i in (over or iris[:1])
                 ],
                 unique,
             )
             for server in ports
-        }
+        }  # fmt: skip
+
+    def light(iri: str) -> str:
+        return f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+
+    def construct(iri: str) -> str:
+        return f"CONSTRUCT {{ <{iri}> ?p ?o . ?o ?q ?r }} WHERE {{ <{iri}> ?p ?o " \
+               "OPTIONAL { ?o ?q ?r } }"  # fmt: skip
 
     named = (ROOT / "queries" / f"{NAMED_QUERY}.rq").read_text(encoding="utf-8")
-    aggregate = sparql(named, RESULTS_JSON)
-    aggregate["lodpub"] = ([(f"/queries/{NAMED_QUERY}", {"Accept": RESULTS_JSON})], False)
-    construct = f"CONSTRUCT {{ <{iris[0]}> ?p ?o . ?o ?q ?r }} WHERE {{ <{iris[0]}> ?p ?o " \
-                "OPTIONAL { ?o ?q ?r } }"
+    aggregate = sparql(lambda _iri: named, RESULTS_JSON)
+    for server in publishers:
+        aggregate[server] = ([(f"/queries/{NAMED_QUERY}", {"Accept": RESULTS_JSON})], False)
+    docs = ["/doc/" + quote(i[len(BASE):], safe="/") for i in iris]
 
     def page(accept: str, describe_accept: str | None) -> dict:
-        docs = [("/doc/" + quote(i[len(BASE):], safe="/"), {"Accept": accept}) for i in iris]
-        found = {"lodpub": (docs, False)}
-        if describe_accept:
-            for server in ports:
-                if server != "lodpub":
-                    found[server] = rotate(
-                        lambda i: f"DESCRIBE <{i}>", describe_accept, False
-                    )[server]
+        found = (
+            sparql(lambda i: f"DESCRIBE <{i}>", describe_accept, over=iris)
+            if describe_accept
+            else {}
+        )
+        for server in publishers:
+            found[server] = ([(doc, {"Accept": accept}) for doc in docs], False)
         return found
 
-    conditional = []
-    for path, headers in page("text/turtle", None)["lodpub"][0]:
-        status, got, _body = request(ports["lodpub"], path, headers)
-        assert status == 200, (path, status)
-        conditional.append((path, {**headers, "If-None-Match": got["ETag"]}))
+    def conditional(server: str) -> list:
+        targets = []
+        for doc in docs:
+            status, got, _body = request(ports[server], doc, {"Accept": "text/turtle"})
+            assert status == 200, (doc, status)
+            targets.append((doc, {"Accept": "text/turtle", "If-None-Match": got["ETag"]}))
+        return targets
+
     return [
-        ("light SELECT (repeated)", sparql(light(iris[0]), RESULTS_JSON)),
-        ("light SELECT (unique, no reuse)", rotate(light, RESULTS_JSON, True)),
+        ("light SELECT (repeated)", sparql(light, RESULTS_JSON)),
+        ("light SELECT (unique, no reuse)", sparql(light, RESULTS_JSON, True, iris)),
         (f"aggregate ({NAMED_QUERY})", aggregate),
         ("CONSTRUCT (Turtle)", sparql(construct, "text/turtle")),
         ("resource page Turtle", page("text/turtle", "text/turtle")),
         ("resource page JSON-LD", page("application/ld+json", "application/ld+json")),
         ("resource page HTML", page("text/html", None)),
-        ("resource page 304 (If-None-Match)", {"lodpub": (conditional, False)}),
-    ]
+        # compared with the others' DESCRIBE, as the target is
+        ("resource page 304 (If-None-Match)",
+         {**page("text/turtle", "text/turtle"),
+          **{server: (conditional(server), False) for server in publishers}}),
+    ]  # fmt: skip
 
 
 def wrk(port: int, targets: list, unique: bool, args: argparse.Namespace) -> dict:
@@ -286,7 +299,7 @@ def run(servers: Servers, args: argparse.Namespace) -> list[dict]:
         if wanted and not any(name.startswith(w) for w in wanted):
             continue
         figures = {}
-        for server in ("lodpub", "oxigraph", "rdflib"):
+        for server in (*ENGINES, "oxigraph", "rdflib"):
             if server not in per_server or server not in servers.ports:
                 continue
             targets, unique = per_server[server]
@@ -305,13 +318,14 @@ def run(servers: Servers, args: argparse.Namespace) -> list[dict]:
 
 def ratio(r: dict, other: str) -> str:
     base = r["figures"].get(other)
-    if r["server"] != "lodpub" or not base or not base["rps"]:
+    if r["server"] not in ENGINES or not base or not base["rps"]:
         return ""
     return f"{r['rps'] / base['rps']:.2f}x"
 
 
 def render(rows: list[dict], args: argparse.Namespace) -> str:
-    names = {"lodpub": "publisher", "oxigraph": "Oxigraph server", "rdflib": "rdflib-endpoint"}
+    names = {"granian": "publisher (granian)", "gunicorn": "publisher (gunicorn)",
+             "oxigraph": "Oxigraph server", "rdflib": "rdflib-endpoint"}  # fmt: skip
     header = ("scenario", "server", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx/3xx",
               "vs Oxigraph", "vs rdflib-endpoint")  # fmt: skip
     lines = []
@@ -331,7 +345,7 @@ def render(rows: list[dict], args: argparse.Namespace) -> str:
 
 def versions() -> str:
     found = []
-    for package in ("lodpub", "pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib",
+    for package in ("lodpub", "pyoxigraph", "oxigraph", "flask", "granian", "gunicorn", "rdflib",
                     "rdflib-endpoint", "uvicorn"):  # fmt: skip
         with contextlib.suppress(metadata.PackageNotFoundError):
             found.append(f"{package} {metadata.version(package)}")

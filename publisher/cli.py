@@ -11,6 +11,7 @@ import click
 
 from publisher.build import BuildError, build, is_stale, validate_only
 from publisher.config import Config, ConfigError, load_config
+from publisher.serve import ENGINES
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -103,11 +104,16 @@ def validate_command(config_file: Path | None, data_dir: Path | None) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
-    help="Production server (gunicorn) with this many processes; 0 = the development "
-    "server (default from config: 0). See docs/operations.md.",
+    help="Production server with this many processes; 0 = the development server "
+    "(default from config: 0). See docs/operations.md.",
 )
 @click.option(
-    "--threads", type=click.IntRange(min=1), help="Threads per gunicorn worker (default: 8)."
+    "--threads", type=click.IntRange(min=1), help="Threads per worker process (default: 8)."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    help="Production HTTP server for --workers (default from config: granian).",
 )
 @click.option(
     "--store",
@@ -121,6 +127,7 @@ def serve_command(
     port: int | None,
     workers: int | None = None,
     threads: int | None = None,
+    engine: str | None = None,
     store_url: str | None = None,
 ) -> None:
     """Serve dist/ (building it first when missing or stale): SPARQL, pages, dumps."""
@@ -135,6 +142,7 @@ def serve_command(
             "server.port": port,
             "server.workers": workers,
             "server.threads": threads,
+            "server.engine": engine,
             "store": store_url,
         },
     )
@@ -144,9 +152,9 @@ def serve_command(
         with _refused_on_problems("build failed"):
             build(config, progress=lambda m: click.echo(m, err=True))
     if int(config["server"]["workers"]) > 0:
-        from publisher.serve import run as run_gunicorn
+        from publisher.serve import run as run_production
 
-        run_gunicorn(config)
+        run_production(config)
         return
     app = create_app(config)
     start = getattr(app.extensions["lodpub"].store, "start", None)

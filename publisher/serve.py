@@ -1,20 +1,26 @@
-"""Production serving: ``lodpub serve --workers N`` runs gunicorn in this process.
+"""Production serving: ``lodpub serve --workers N`` runs granian (default) or gunicorn.
 
-The choices (measured and explained in ``docs/operations.md``):
+``server.engine`` chooses the HTTP server; both behave the same way for the data
+(measured and explained in ``docs/operations.md`` and ``docs/benchmarks.md``):
 
-- **gthread workers**: N processes × ``server.threads`` threads. A request waiting for a slow
-  query holds a thread, not a whole process, so page requests and light queries keep being
-  answered while runaway queries wait for their time limit;
+- **granian** (default): HTTP parsed by Rust, N worker processes, each calling the WSGI app
+  from ``server.threads`` threads. A replayed answer of the representation cache costs
+  about a fifth of what it costs under gunicorn, so repeated GETs and 304s are 4–5× faster;
+- **gunicorn** (gthread): N processes × ``server.threads`` threads, HTTP parsed in Python.
+
+What the two share, in :class:`Preloaded`:
+
 - **preload**: the master loads ``dist/`` once, then forks the workers, so the store's
-  memory is shared copy-on-write (``gc.freeze()`` before each fork keeps the garbage
+  memory is shared copy-on-write (``gc.freeze()`` before forking keeps the garbage
   collector from touching, hence copying, the shared objects). Each worker starts its own
-  query zygote in ``post_fork`` — before it has any thread (``publisher.store.guarded``);
+  query zygote right after the fork, before it has any thread (``publisher.store.guarded``);
 - **reload on SIGHUP**: the master loads the *new* ``dist/`` completely (``dist`` is a
   symlink flipped atomically by ``lodpub build``); only if that succeeds do new workers
-  start with it, and the old ones finish their requests and exit (gunicorn's graceful
-  reload). A load that fails is logged and the master keeps serving the old data;
-- **request limits**: request line ``limits.max_url_bytes`` (gunicorn's maximum is 8190),
-  header count and size from ``server.max_header_fields`` / ``server.max_header_bytes``;
+  start with it, and the old ones finish their requests and exit. A load that fails is
+  logged and the workers keep (or restart with) the old data;
+- **request limits**: the app answers 414 / 431 itself (``publisher.web.ops``); the engine
+  bounds what it reads before that (gunicorn's request line and header limits, granian's
+  head buffer);
 - **metrics across workers**: ``PROMETHEUS_MULTIPROC_DIR`` points at a fresh temporary
   folder (``prometheus_client`` multiprocess mode; removed at exit), so ``/metrics`` sums
   every worker, whichever answers.
@@ -30,21 +36,93 @@ import sys
 import tempfile
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 from publisher.config import Config
 
 log = logging.getLogger("lodpub.serve")
+ENGINES = ("granian", "gunicorn")
 GUNICORN_MAX_REQUEST_LINE = 8190
 
 
+class Preloaded:
+    """The app loaded in the master, handed to every worker it forks."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.app: Any = None
+
+    def load(self) -> Any:
+        """Load ``dist/`` into a new app; on a reload, keep the old app if that fails."""
+        from publisher.web.app import create_app
+
+        try:
+            fresh = create_app(self.config)
+        except Exception:
+            if self.app is None:
+                raise
+            log.exception("reload failed: still serving build %s", _build_of(self.app))
+            return self.app
+        if self.app is not None:
+            log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(self.app))
+        self.app = fresh
+        gc.freeze()  # objects loaded so far stay out of the collector's reach: pages stay shared
+        return fresh
+
+    def in_worker(self) -> Any:
+        """In a freshly forked worker, before its threads exist: start its query executors."""
+        start = getattr(self.app.extensions["lodpub"].store, "start", None)
+        if start is not None:
+            start()
+        return self.app
+
+
+def _build_of(app: Any) -> str:
+    try:
+        return str(app.extensions["lodpub"].store.version)
+    except (AttributeError, KeyError):
+        return "(none)"
+
+
+def _bind(config: Config) -> tuple[str, int]:
+    server = config["server"]
+    return str(server["host"]), int(server["port"])
+
+
+# --- granian ------------------------------------------------------------------------------
+def granian_server(config: Config, preloaded: Preloaded) -> Any:
+    """A granian server for this configuration, forking workers from ``preloaded`` (loaded)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    server, limits = config["server"], config["limits"]
+    host, port = _bind(config)
+    head_bytes = int(limits["max_url_bytes"]) + int(server["max_header_fields"]) * int(
+        server["max_header_bytes"]
+    )
+    granian = Granian(
+        "publisher.web.app:create_app",  # a label only: the app comes from preloaded
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=max(1, int(server["workers"])),
+        blocking_threads=max(1, int(server["threads"])),
+        backlog=512,
+        http1_settings=HTTP1Settings(max_buffer_size=max(head_bytes, 16384)),
+        respawn_failed_workers=True,
+        respawn_interval=1.0,
+        workers_kill_timeout=int(float(limits["query_timeout_s"])) + 5,
+    )
+    granian.on_reload(preloaded.load)
+    return granian
+
+
+# --- gunicorn -----------------------------------------------------------------------------
 def gunicorn_options(config: Config) -> dict[str, Any]:
     """gunicorn settings for this configuration (also a reference for hand-made setups)."""
     server, limits = config["server"], config["limits"]
-    host = str(server["host"])
-    bind = f"[{host}]:{server['port']}" if ":" in host else f"{host}:{server['port']}"
+    host, port = _bind(config)
     return {
-        "bind": [bind],
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": max(1, int(server["workers"])),
         "worker_class": "gthread",
         "threads": max(1, int(server["threads"])),
@@ -58,61 +136,34 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
         "limit_request_field_size": int(server["max_header_bytes"]),
         "proc_name": "lodpub",
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
-        "pre_fork": _pre_fork,
-        "post_fork": _post_fork,
         "child_exit": _child_exit,
     }
 
 
-class LodpubApplication(BaseApplication):
-    """gunicorn's application: our settings, our app, and a reload that never half-loads."""
+def gunicorn_server(config: Config, preloaded: Preloaded) -> Any:
+    """gunicorn's application: our settings, the preloaded app, a reload that never half-loads."""
+    from gunicorn.app.base import BaseApplication
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.options = gunicorn_options(config)
-        super().__init__()
+    class LodpubApplication(BaseApplication):
+        def load_config(self) -> None:
+            options = {
+                **gunicorn_options(config),
+                "post_fork": lambda _server, _worker: preloaded.in_worker(),
+            }
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 24: one per user
+                self.cfg.set("control_socket_disable", True)
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if value is not None:
-                self.cfg.set(key, value)
-        if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 24: one per user
-            self.cfg.set("control_socket_disable", True)
+        def load(self) -> Any:
+            return preloaded.app
 
-    def load(self) -> Any:
-        from publisher.web.app import create_app
+        def reload(self) -> None:
+            super().reload()
+            self.callable = preloaded.load()
 
-        return create_app(self.config)
-
-    def reload(self) -> None:
-        """SIGHUP: load the new dist/ fully in the master; keep the old app on failure."""
-        super().reload()
-        try:
-            fresh = self.load()
-        except Exception:
-            log.exception("reload failed: still serving build %s", _build_of(self.callable))
-            return
-        log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(self.callable))
-        self.callable = fresh
-
-
-def _build_of(app: Any) -> str:
-    try:
-        return str(app.extensions["lodpub"].store.version)
-    except (AttributeError, KeyError):
-        return "(none)"
-
-
-def _pre_fork(server: Any, worker: Any) -> None:
-    gc.freeze()  # objects loaded so far stay out of the collector's reach: pages stay shared
-
-
-def _post_fork(server: Any, worker: Any) -> None:
-    """In the new worker, before its threads exist: start its query executors."""
-    store = server.app.wsgi().extensions["lodpub"].store
-    start = getattr(store, "start", None)
-    if start is not None:
-        start()
+    return LodpubApplication()
 
 
 def _child_exit(server: Any, worker: Any) -> None:
@@ -122,8 +173,12 @@ def _child_exit(server: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+# --- both ---------------------------------------------------------------------------------
 def run(config: Config) -> None:
-    """Serve with gunicorn until stopped (SIGINT/SIGTERM), reloading on SIGHUP."""
+    """Serve with ``server.engine`` until stopped (SIGINT/SIGTERM), reloading on SIGHUP."""
+    engine = str(config["server"]["engine"])
+    if engine not in ENGINES:
+        raise SystemExit(f"server.engine: {engine!r} is not one of {', '.join(ENGINES)}")
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
@@ -137,8 +192,15 @@ def run(config: Config) -> None:
     if "prometheus_client" in sys.modules and own_dir:
         log.warning("prometheus_client was imported before the metrics folder was set")
     master = os.getpid()
+    preloaded = Preloaded(config)
     try:
-        LodpubApplication(config).run()
+        preloaded.load()  # before binding: a broken dist/ stops here, with its message
+        if engine == "granian":
+            granian_server(config, preloaded).serve(
+                target_loader=preloaded.in_worker, wrap_loader=False
+            )
+        else:
+            gunicorn_server(config, preloaded).run()
     finally:
         # Workers leave through here too (gunicorn's SystemExit in the forked child):
         # only the master removes the folder.

@@ -504,6 +504,28 @@ def test_a_long_url_is_414(small_client) -> None:
     assert reply.status_code == 414
 
 
+def test_too_many_or_too_long_header_fields_are_431(runaway_dist: Path) -> None:
+    """Refused by the app, so on every engine; never replayed from the cache either."""
+    overrides = {"dist_dir": str(runaway_dist), "server.max_header_fields": 12,
+                 "server.max_header_bytes": 100}  # fmt: skip
+    app = create_app(load_config(overrides=overrides, root=runaway_dist.parent))
+    client = app.test_client()
+    try:
+        page = "/doc/id/test/s1.ttl"
+        assert client.get(page).status_code == 200  # now in the representation cache
+        reply = client.get(page, headers={f"X-Header-{i}": "x" for i in range(12)})
+        assert reply.status_code == 431, reply.data
+        assert b"server.max_header_fields" in reply.data
+        reply = client.get(page, headers={"X-Big": "x" * 100})
+        assert reply.status_code == 431, reply.data
+        assert b"X-Big header is 100 bytes" in reply.data
+        assert b"server.max_header_bytes" in reply.data
+        assert reply.headers["Cache-Control"] == "no-store"
+        assert client.get(page, headers={"X-Fine": "x" * 90}).status_code == 200
+    finally:
+        app.extensions["lodpub"].store.close()
+
+
 def test_real_server_limits_on_raw_requests(server: str) -> None:
     """Oversized requests on the wire (Content-Length announced, no body sent)."""
     host, port = server.split(":")

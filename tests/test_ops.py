@@ -1,9 +1,10 @@
-"""Operations: /health, /metrics, the production server (gunicorn), reload, atomic dist/.
+"""Operations: /health, /metrics, the production servers, reload, atomic dist/.
 
-The production test starts ``lodpub serve --workers 2`` as a real subprocess over a small
-dist, then checks: both workers answer and /metrics adds them up, a runaway query is
-stopped while /health answers, gunicorn's header limits give 4xx, SIGHUP loads a new build
-fully (and a broken one not at all), and SIGTERM leaves no process behind.
+The production tests start ``lodpub serve --workers 2`` as a real subprocess over a small
+dist, once per engine (granian, gunicorn), then check: both workers answer and /metrics
+adds them up, a runaway query is stopped while /health answers, header limits give 4xx,
+SIGHUP loads a new build fully (and a broken one not at all), and SIGTERM leaves no process
+behind.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from urllib.parse import urlencode
 import pytest
 
 from publisher import build as build_module
+from publisher import serve as serve_module
 from publisher.config import load_config
+from publisher.serve import ENGINES
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits
 from publisher.web.app import create_app
@@ -274,9 +277,15 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    folder = tmp_path_factory.mktemp("production")
+def production(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """``lodpub serve --workers 2`` on each production engine (granian, gunicorn)."""
+    folder = tmp_path_factory.mktemp(f"production-{engine}")
     dist = folder / "dist"
     build_module._swap(staged(folder, "b0001", triples=N_PROD), dist)
     port = free_port()
@@ -290,7 +299,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     log = (folder / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "publisher", "serve", "--config", str(folder / "lodpub.yaml"),
-         "--workers", "2"],
+         "--workers", "2", "--engine", engine],
         cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
         stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
@@ -303,7 +312,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         except OSError:
             pass
         assert process.poll() is None, (folder / "serve.log").read_text()
-        assert time.monotonic() < deadline, "gunicorn did not start"
+        assert time.monotonic() < deadline, f"{engine} did not start"
         time.sleep(0.2)
     info = {"port": port, "process": process, "folder": folder, "dist": dist,
             "metrics": metrics_dir, "log": folder / "serve.log"}  # fmt: skip
@@ -320,6 +329,20 @@ def build_id(port: int) -> str:
     status, _headers, body = request(port, "/health")
     assert status == 200, body
     return json.loads(body)["build"]
+
+
+def test_an_unknown_engine_is_refused_before_anything_loads(tmp_path: Path) -> None:
+    config = load_config(
+        overrides={"server.engine": "waitress", "dist_dir": str(tmp_path / "none")}, root=tmp_path
+    )
+    with pytest.raises(SystemExit, match="'waitress' is not one of granian, gunicorn"):
+        serve_module.run(config)
+    refused = subprocess.run(
+        [sys.executable, "-m", "publisher", "serve", "--workers", "1", "--engine", "waitress"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "'waitress' is not one of 'granian', 'gunicorn'" in refused.stderr
 
 
 def test_production_workers_share_the_work_and_the_metrics(production: dict) -> None:

@@ -178,6 +178,7 @@ def install(
             max_bytes=max_bytes,
             max_entry_bytes=int(settings.get("representation_max_entry_bytes", max_bytes)),
             observe=app.extensions.get(OBSERVER),
+            admits=app.extensions.get(ADMITS),
         )
         app.extensions[CACHE_EXTENSION] = app.wsgi_app
 
@@ -188,6 +189,9 @@ CACHE_EXTENSION = "lodpub.representation_cache"
 # app.extensions key: ``observe(route, endpoint, method, status, headers, seconds)``, called
 # for every answer the cache gives (ops installs it, so request metrics count cache hits).
 OBSERVER = "lodpub.observe"
+# app.extensions key: ``admits(environ) -> bool``, False for a request the app would refuse
+# (request limits: ops installs it); the cache leaves such a request to the app.
+ADMITS = "lodpub.admits"
 CACHE_EVENTS = Counter(
     "lodpub_representation_cache",
     "Representation cache of GET/HEAD answers, per worker: hit (replayed), not_modified "
@@ -233,8 +237,10 @@ class RepresentationCache:
         max_bytes: int,
         max_entry_bytes: int,
         observe: Callable[..., None] | None = None,
+        admits: Callable[[dict], bool] | None = None,
     ) -> None:
         self.app = app
+        self.admits = admits
         self.version_of = version_of
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
@@ -242,6 +248,7 @@ class RepresentationCache:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._vary: dict[tuple, tuple[str, ...]] = {}  # URL key -> environ names it varies on
+        self._variants: dict[tuple, set[tuple]] = {}  # URL key -> its stored header values
         self._size = 0
         self._version: str | None = None
 
@@ -254,13 +261,13 @@ class RepresentationCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
-            self._vary.clear()
-            self._size = 0
+            self._forget_all()
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return self.app(environ, start_response)
+        if self.admits is not None and not self.admits(environ):
             return self.app(environ, start_response)
         started = time.perf_counter()
         try:
@@ -310,9 +317,7 @@ class RepresentationCache:
     def _lookup(self, version: str, url: tuple, environ: dict) -> _Entry | None:
         with self._lock:
             if version != self._version:
-                self._entries.clear()
-                self._vary.clear()
-                self._size = 0
+                self._forget_all()
                 self._version = version
                 return None
             names = self._vary.get(url)
@@ -367,22 +372,35 @@ class RepresentationCache:
         with self._lock:
             if version != self._version:
                 return  # the data changed while this was computed
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= old.size
+            if key in self._entries:
+                self._drop(key)
             if self._vary.get(url) != vary:
                 # The URL now varies on other headers: drop its variants stored before.
-                for stale in [k for k in self._entries if k[0] == url]:
-                    self._size -= self._entries.pop(stale).size
+                for values in list(self._variants.get(url, ())):
+                    self._drop((url, values))
                 self._vary[url] = vary
             self._entries[key] = entry
+            self._variants.setdefault(url, set()).add(key[1])
             self._size += size
             while self._size > self.max_bytes and self._entries:
-                (old_url, _), dropped = self._entries.popitem(last=False)
-                self._size -= dropped.size
-                if not any(k[0] == old_url for k in self._entries) and old_url != url:
-                    self._vary.pop(old_url, None)
+                self._drop(next(iter(self._entries)))
         CACHE_EVENTS.labels("store").inc()
+
+    def _drop(self, key: tuple) -> None:
+        """Remove one entry (lock held); a URL without entries left forgets its Vary."""
+        url, values = key
+        self._size -= self._entries.pop(key).size
+        variants = self._variants[url]
+        variants.discard(values)
+        if not variants:
+            del self._variants[url]
+            self._vary.pop(url, None)
+
+    def _forget_all(self) -> None:
+        self._entries.clear()
+        self._vary.clear()
+        self._variants.clear()
+        self._size = 0
 
     def _replay(
         self, entry: _Entry, environ: dict, start_response: Callable, method: str, started: float

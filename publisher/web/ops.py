@@ -4,8 +4,10 @@
 ``after_request`` hook runs *after* the caching one and sees the final status) adds:
 
 - **request limits** for every route: a request target (path + query string, as sent)
-  longer than ``limits.max_url_bytes`` → 414; a body longer than ``limits.max_body_bytes``
-  → 413 (Flask's ``MAX_CONTENT_LENGTH`` also stops chunked bodies while they are read).
+  longer than ``limits.max_url_bytes`` → 414; more header fields than
+  ``server.max_header_fields``, or one longer than ``server.max_header_bytes`` → 431
+  (whichever server runs the app); a body longer than ``limits.max_body_bytes`` → 413
+  (Flask's ``MAX_CONTENT_LENGTH`` also stops chunked bodies while they are read).
   The SPARQL endpoint adds ``limits.max_query_bytes`` for the query text itself;
 - the **error handlers** of the query guard (``publisher.store.guarded``): a query that
   cannot get an executor → **503 + Retry-After**; a query stopped by the time limit → **500**
@@ -15,7 +17,7 @@
   template (never the raw path: bounded label values), query outcomes and executor time,
   timeouts, truncated results, rejected queries, executors started.
 
-Several gunicorn workers are several processes: the runner (``publisher.serve``) sets
+Several workers are several processes: the runner (``publisher.serve``) sets
 ``PROMETHEUS_MULTIPROC_DIR`` before this module is imported, so ``prometheus_client``
 keeps each process's values in a file there and ``/metrics`` adds them up, whichever worker
 answers. Without it (development server, tests) the values live in this process.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
@@ -44,7 +47,7 @@ from publisher.config import Config
 from publisher.store import StoreError
 from publisher.store import guarded as guard
 from publisher.web.app import error_response, problem, state
-from publisher.web.caching import OBSERVER
+from publisher.web.caching import ADMITS, OBSERVER
 
 blueprint = Blueprint("ops", __name__)
 
@@ -100,19 +103,14 @@ def install(app: Flask, config: Config) -> None:
     limits = config["limits"]
     app.config["MAX_CONTENT_LENGTH"] = int(limits["max_body_bytes"])
     app.config["MAX_FORM_MEMORY_SIZE"] = int(limits["max_body_bytes"])
-    max_url = int(limits["max_url_bytes"])
+    over_limits = request_limits(config)
 
     @app.before_request
     def _limits_and_clock() -> None:
         g.lodpub_started = time.perf_counter()
-        target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-        size = len(target) if target else len(request.path) + len(request.query_string) + 1
-        if size > max_url:
-            raise problem(
-                414,
-                f"the request target is {size} bytes; this server takes at most {max_url} "
-                "(limits.max_url_bytes). Send long SPARQL queries with POST",
-            )
+        refused = over_limits(request.environ)
+        if refused is not None:
+            raise problem(*refused)
         length = request.content_length
         if length is not None and length > app.config["MAX_CONTENT_LENGTH"]:
             raise problem(413, _body_too_large(app))
@@ -133,7 +131,44 @@ def install(app: Flask, config: Config) -> None:
     app.register_error_handler(guard.QueryTimeout, _timeout)
     app.register_blueprint(blueprint)
     app.extensions[OBSERVER] = _observe_replay  # answers from the representation cache
+    app.extensions[ADMITS] = lambda environ: over_limits(environ) is None
     guard.add_listener(_store_event)
+
+
+def request_limits(config: Config) -> Callable[[dict], tuple[int, str] | None]:
+    """The check of a request's target and headers against the limits: ``(status, detail)``
+    of the refusal, or None. The representation cache asks it too before replaying."""
+    max_url = int(config["limits"]["max_url_bytes"])
+    max_fields = int(config["server"]["max_header_fields"])
+    max_field = int(config["server"]["max_header_bytes"])
+
+    def over_limits(environ: dict) -> tuple[int, str] | None:
+        target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if target:
+            size = len(target)
+        else:
+            size = len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) + 1
+        if size > max_url:
+            return 414, (
+                f"the request target is {size} bytes; this server takes at most {max_url} "
+                "(limits.max_url_bytes). Send long SPARQL queries with POST"
+            )
+        fields = [(k, v) for k, v in environ.items() if k.startswith("HTTP_")]
+        if len(fields) > max_fields:
+            return 431, (
+                f"the request has {len(fields)} header fields; this server takes at most "
+                f"{max_fields} (server.max_header_fields)"
+            )
+        for name, value in fields:
+            if len(name) - 5 + len(value) > max_field:
+                header = name[5:].replace("_", "-").title()
+                return 431, (
+                    f"the {header} header is {len(value)} bytes; this server takes at most "
+                    f"{max_field} per field (server.max_header_bytes)"
+                )
+        return None
+
+    return over_limits
 
 
 # --- error handlers -----------------------------------------------------------------------
