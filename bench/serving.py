@@ -196,7 +196,7 @@ def request(port: int, path: str, headers: dict[str, str] | None = None):
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         connection.close()
 

@@ -26,12 +26,14 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 from werkzeug.serving import make_server
 
 from publisher import mediatypes as mt
 from publisher.config import load_config
-from publisher.store import ServiceNotAllowed, check_query_text, uses_service
+from publisher.store import ServiceNotAllowed, _words, check_query_text, uses_service
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits, QueryCrashed, QueryTimeout, StoreBusy
 from publisher.web.app import create_app
@@ -371,6 +373,18 @@ def test_service_screening_catches_glued_keywords() -> None:
     assert not uses_service("SELECT * { ?s ?p ?o } # SERVICE in a comment")
     with pytest.raises(ServiceNotAllowed):
         check_query_text("SELECT * { ?s ?p ?o .SERVICE <http://x/> {} }")
+    # characters whose upper case spells the keyword count too (ſ is a long s)
+    assert uses_service("SELECT * { ?s ?p ?o . ſervice <http://x/> { } }")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["SERVICE", "service", "ſervice", "Serv", "ice", ".", " ",
+                                 "\t", "?s", "<http://x/SERVICE>", '"SERVICE"', "# SERVICE\n",
+                                 "ex:a.service", "{", "}", "ß", "é"]), max_size=12)
+       .map("".join))  # fmt: skip
+def test_service_screening_skips_lexing_only_when_the_keyword_cannot_be_there(text: str) -> None:
+    lexed = any(part.upper() == "SERVICE" for word in _words(text) for part in word.split("."))
+    assert uses_service(text) == lexed
 
 
 @pytest.mark.parametrize(

@@ -224,6 +224,10 @@ def uses_service(sparql: str) -> bool:
     ``ex:a.service`` is refused too, which is the safe side. Executors also cannot open
     sockets at all (``publisher.store.guarded``).
     """
+    if "SERVICE" not in sparql.upper():
+        # str.upper maps character by character, so a word whose upper case is SERVICE
+        # leaves SERVICE in the whole text's upper case: none here, no need to lex.
+        return False
     return any(
         part.upper() == "SERVICE" for word in _words(sparql) for part in word.split(".")
     )
