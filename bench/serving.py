@@ -358,7 +358,7 @@ def append_section(table: str, args: argparse.Namespace) -> None:
     docs = ROOT / "docs" / "benchmarks.md"
     cache = "off (`--no-cache`)" if args.no_cache else "on (default)"
     text = (
-        f"\n### Serving run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"\n#### Serving run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
         f" (representation cache {cache})\n\n"
         f"`bench/serving.py --duration {args.duration} --connections {args.connections}`"
         f"{' --no-cache' if args.no_cache else ''}: machine {platform.machine()}, "

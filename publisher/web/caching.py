@@ -93,11 +93,13 @@ def _method_rank(method: str) -> tuple[int, str]:
 
 def representation_etag(store: Store, software_version: str, response: Response) -> str:
     """A strong ETag for this URL, data version and representation."""
+    environ = request.environ
     parts = (
         software_version,
         store.version,
-        request.host_url,
-        request.full_path,
+        # The URL as the request gave it (werkzeug's host_url and full_path would decode it
+        # into an IRI on every response, for the same information).
+        *url_parts(environ),
         response.headers.get("Content-Type", ""),
         response.headers.get("Content-Language", ""),
         response.headers.get("Content-Profile", ""),
@@ -421,7 +423,8 @@ class RepresentationCache:
             self.observe(entry.route, entry.endpoint, method, status, entry.headers, seconds)
 
 
-def _url_key(environ: dict) -> tuple:
+def url_parts(environ: dict) -> tuple[str, ...]:
+    """Scheme, host, script name, path and query string of a WSGI request."""
     host = environ.get("HTTP_HOST") or (
         f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}"
     )
@@ -431,10 +434,13 @@ def _url_key(environ: dict) -> tuple:
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
-        # The raw target too: /id/a%2Fb and /id/a/b have the same PATH_INFO, not the same
-        # answer (resources refuses encoded slashes).
-        environ.get("RAW_URI") or environ.get("REQUEST_URI") or "",
     )
+
+
+def _url_key(environ: dict) -> tuple:
+    # The raw target too: /id/a%2Fb and /id/a/b have the same PATH_INFO, not the same
+    # answer (resources refuses encoded slashes; granian's environ has no raw target).
+    return (*url_parts(environ), environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
 
 
 def _not_modified_environ(environ: dict, entry: _Entry) -> bool:

@@ -32,6 +32,7 @@ Every header that influenced a choice is recorded for the response's ``Vary`` (s
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -173,8 +174,12 @@ def quality(fmt: Format, ranges: list[MediaRange]) -> tuple[float, int]:
     return best_q, best_spec
 
 
+@functools.lru_cache(maxsize=1024)
 def choose(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
-    """The best offer for an Accept header, or None when nothing is acceptable."""
+    """The best offer for an Accept header, or None when nothing is acceptable.
+
+    Remembered per (Accept, offers): clients send the same few Accept values again and
+    again, and parsing one costs more than the rest of a cached request."""
     ranges = parse_accept(accept)
     best: tuple[float, int, int] | None = None
     chosen: Format | None = None

@@ -47,7 +47,7 @@ from publisher.config import Config
 from publisher.store import StoreError
 from publisher.store import guarded as guard
 from publisher.web.app import error_response, problem, state
-from publisher.web.caching import ADMITS, OBSERVER
+from publisher.web.caching import ADMITS, OBSERVER, url_parts
 
 blueprint = Blueprint("ops", __name__)
 
@@ -349,5 +349,9 @@ def limits() -> Response:
 
 
 def limits_url() -> str:
-    """The absolute URL of ``/limits`` on the requesting host (for truncation markers)."""
-    return request.url_root + LIMITS_PATH
+    """The absolute URL of ``/limits`` on the requesting host (for truncation markers).
+
+    Asked on every query, so built from the environ as sent (``request.url_root`` would
+    decode it into an IRI each time)."""
+    scheme, host, script, *_rest = url_parts(request.environ)
+    return f"{scheme}://{host}{script.rstrip('/')}/{LIMITS_PATH}"
