@@ -34,6 +34,7 @@ from publisher.config import load_config
 from publisher.iris import Iris
 from publisher.rdf import SCHEMA, city_graph
 from publisher.serialize import _indented, compact_jsonld, jsonld, sort_triples
+from publisher.source import yamlfile
 from publisher.validate import Validator, load_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,7 +273,7 @@ def test_the_catalogue_check_works_on_rdflib_graphs_too() -> None:
 # --- the YAML reader and the JSON writer ---------------------------------------------------
 
 
-@pytest.mark.skipif(source._FastLoader is None, reason="PyYAML without libyaml")
+@pytest.mark.skipif(yamlfile._FastLoader is None, reason="PyYAML without libyaml")
 def test_libyaml_and_python_loaders_give_the_same_nodes(cities: Path) -> None:
     files = [*sorted((ROOT / "data").rglob("*.yaml")),
              *sorted((ROOT / "examples").rglob("*.yaml")),
@@ -281,19 +282,19 @@ def test_libyaml_and_python_loaders_give_the_same_nodes(cities: Path) -> None:
     for path in files:
         text = path.read_text(encoding="utf-8")
         trees = []
-        for loader_class in (source._Loader, source._FastLoader):
+        for loader_class in (yamlfile._Loader, yamlfile._FastLoader):
             loader = loader_class(text)
             try:
-                trees.append(source._wrap(loader.get_single_node(), loader, path, ""))
+                trees.append(yamlfile._wrap(loader.get_single_node(), loader, path, ""))
             finally:
                 loader.dispose()
         assert trees[0] == trees[1], path
 
 
 def test_only_shallow_yaml_goes_to_libyaml() -> None:
-    assert source._shallow("a:\n  b: [1, 2]\n")
-    assert not source._shallow("[" * 600 + "]" * 600)
-    assert not source._shallow("a: " + "x" * 600)
+    assert yamlfile._shallow("a:\n  b: [1, 2]\n")
+    assert not yamlfile._shallow("[" * 600 + "]" * 600)
+    assert not yamlfile._shallow("a: " + "x" * 600)
 
 
 @pytest.mark.parametrize("document", [

@@ -1,0 +1,180 @@
+"""Reading one YAML file safely, every value wrapped with its file, line and field path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """One or more problems in a city's YAML; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was written: the file, its line (1-based) and the field path."""
+
+    file: Path
+    line: int
+    field: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}"
+
+
+# --- reading YAML with line numbers -------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading (no tags that run code); floats are read as exact decimals."""
+
+
+def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
+    text = loader.construct_scalar(node).replace("_", "")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # .inf, .nan
+        return Decimal("NaN")
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+# libyaml (PyYAML's C extension) parses and composes about seven times faster than the
+# pure-Python loader above and gives the same nodes, marks and tags; the constructors (and
+# so the Decimal floats and the refusal of tags) stay the Python ones. It only gets text
+# that cannot nest deeply (see _shallow: libyaml would stop at 1,000 levels with another
+# message) and has no character the Python reader refuses (whose message says where):
+# anything else goes to the Python loader, which turns both into the usual SourceErrors.
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.cyaml.CSafeLoader):  # type: ignore[no-redef]
+        """_Loader's behaviour on libyaml's parser and composer."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+_FAST_MAX_DEPTH = 1000
+
+
+def _shallow(text: str) -> bool:
+    """True when ``text`` cannot nest deeper than _FAST_MAX_DEPTH collections.
+
+    Each block level but an indentless sequence indents further (or follows "- " / "? "
+    on the same line), so two block levels take at least one more column: block depth is at
+    most twice the widest line. A flow level takes a "[" or "{" ("[a: b]" makes two levels
+    from one "["). Aliases are never expanded by the composer.
+    """
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * (widest + 1) + 2 * text.count("[") + text.count("{") < _FAST_MAX_DEPTH
+
+
+def _loader_for(text: str) -> yaml.SafeLoader:
+    if (
+        _FastLoader is not None
+        and not yaml.reader.Reader.NON_PRINTABLE.search(text)
+        and _shallow(text)
+    ):
+        return _FastLoader(text)
+    return _Loader(text)
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "timestamp")
+)
+
+
+@dataclass
+class Node:
+    """A YAML value with the line it starts on and its field path for messages."""
+
+    value: Any
+    origin: Origin
+
+    def __getitem__(self, key: str) -> Node:
+        return self.value[key]
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+
+def _wrap(node: yaml.Node, loader: _Loader, file: Path, path: str) -> Node:
+    origin = Origin(file, node.start_mark.line + 1, path or "(top)")
+    # An alias is the same node met twice. Refused (plain YAML only): nested aliases
+    # would expand exponentially here ("billion laughs") and no source needs them.
+    seen: set[int] = loader.__dict__.setdefault("lodpub_seen", set())
+    if id(node) in seen:
+        raise SourceError([f"{origin}: anchors and aliases (&name, *name) are not allowed"])
+    seen.add(id(node))
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+        raise SourceError([f"{origin}: tag {node.tag!r} is not allowed (plain YAML only)"])
+    if isinstance(node, yaml.MappingNode):
+        items: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = str(_scalar(loader, key_node))
+            if key in items:
+                raise SourceError(
+                    [f"{file}:{key_node.start_mark.line + 1}: {_join(path, key)}: duplicate key"]
+                )
+            items[key] = _wrap(value_node, loader, file, _join(path, key))
+        return Node(items, origin)
+    if isinstance(node, yaml.SequenceNode):
+        return Node(
+            [_wrap(item, loader, file, f"{path}[{i}]") for i, item in enumerate(node.value)], origin
+        )
+    return Node(_scalar(loader, node), origin)
+
+
+def _scalar(loader: _Loader, node: yaml.Node) -> Any:
+    if node.tag in _SCALAR_TAGS:  # the constructor straight away: half the time
+        return loader.yaml_constructors[node.tag](loader, node)
+    return loader.construct_object(node, deep=True)  # refuses unknown tags
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def read_yaml(file: Path) -> Node:
+    """Parse one file into located nodes; size and syntax problems become SourceErrors."""
+    size = file.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SourceError([f"{file}:1: (file): {size} bytes is over the {MAX_FILE_BYTES} limit"])
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError([f"{file}:1: (file): not UTF-8 text ({exc.reason})"]) from exc
+    try:
+        loader = _loader_for(text)  # the Python one refuses control characters at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        problem = f"{file}:{line}: (syntax): character #x{code:04x}: {exc.reason}"
+        raise SourceError([problem]) from exc
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return Node({}, Origin(file, 1, "(top)"))
+        return _wrap(root, loader, file, "")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise SourceError([f"{file}:{line}: (syntax): {exc.problem or exc}"]) from exc
+    except yaml.YAMLError as exc:
+        raise SourceError([f"{file}:1: (syntax): {exc}"]) from exc
+    except RecursionError:
+        raise SourceError([f"{file}:1: (syntax): nested too deeply"]) from None
+    finally:
+        loader.dispose()
+
+
