@@ -20,8 +20,10 @@ What it does, on 127.0.0.1 only, every step bounded in time:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -30,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from http.client import HTTPConnection
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -59,6 +63,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--engine", default="granian", choices=("granian", "gunicorn"))
     parser.add_argument("--dist", type=Path, help="serve this dist/ instead of building")
+    parser.add_argument("--write", action="store_true",
+                        help="with --memory-triples: append the tables to docs/benchmarks.md")
     parser.add_argument(
         "--memory-triples",
         type=int,
@@ -79,13 +85,24 @@ def main() -> int:
         server = start_server(folder, dist, port, args.workers, engine=args.engine)
         try:
             if args.memory_triples:
-                print_memory(server.pid, f"synthetic store, {args.memory_triples} triples, idle")
+                idle = print_memory(
+                    server.pid, f"synthetic store, {args.memory_triples} triples, idle"
+                )
                 for query in ["ASK { ?s ?p ?o }"] * 20 + [
                     "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",  # reads the whole store
                     'SELECT ?s WHERE { ?s ?p "thing number 4242"@en }',
                 ] * 4:
                     get(port, "/sparql?" + urlencode({"query": query}))
-                print_memory(server.pid, "after full scans in the executors")
+                scanned = print_memory(server.pid, "after full scans in the executors")
+                if args.write:
+                    append_to_benchmarks(
+                        f"Memory run ({args.engine})",
+                        f"bench/load.py --memory-triples {args.memory_triples} "
+                        f"--workers {args.workers} --engine {args.engine}",
+                        "From `/proc/<pid>/smaps_rollup`: RSS counts the shared store pages in "
+                        "every process, PSS splits them, *private* is what a process adds on "
+                        f"its own.\n\n{idle}\n\n{scanned}",
+                    )
                 return 0
             failures = run_scenarios(port, args)
             print_memory(server.pid, "after the load test")
@@ -220,7 +237,7 @@ def run_scenarios(port: int, args: argparse.Namespace) -> bool:
         rows.append((name, wrk(port, targets, args)))
     print()
     print(f"wrk: {args.duration} s per scenario, {args.connections} connections, "
-          f"{args.threads} threads; server: {args.workers} gunicorn workers (gthread), "
+          f"{args.threads} threads; server: {args.workers} {args.engine} workers, "
           f"{os.cpu_count()} cores shared with wrk")  # fmt: skip
     header = ("scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors",
               "non-2xx/3xx")  # fmt: skip
@@ -311,7 +328,7 @@ def memory(pid: int) -> dict[str, int]:
     return values
 
 
-def print_memory(master: int, title: str) -> None:
+def print_memory(master: int, title: str) -> str:
     print()
     print(f"memory ({title}), KiB:")
     rows = []
@@ -324,7 +341,7 @@ def print_memory(master: int, title: str) -> None:
         totals["Pss"] += values.get("Pss", 0)
         totals["private"] += private
     rows.append(("total", "", totals["Rss"], totals["Pss"], totals["private"]))
-    print_table(("process", "pid", "RSS", "PSS", "private"), rows)
+    return f"{title}, KiB:\n\n" + print_table(("process", "pid", "RSS", "PSS", "private"), rows)
 
 
 def print_ipc(dist: Path) -> None:
@@ -355,13 +372,48 @@ def print_ipc(dist: Path) -> None:
                 [(f"{direct:.0f}", f"{through:.0f}", f"{through - direct:.0f}")])  # fmt: skip
 
 
-def print_table(header: tuple, rows: list[tuple]) -> None:
+def table(header: tuple, rows: list[tuple]) -> str:
+    """A Markdown table, columns padded to their widest cell."""
     cells = [tuple(str(c) for c in header)] + [tuple(str(c) for c in row) for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = []
     for number, row in enumerate(cells):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
         if number == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def print_table(header: tuple, rows: list[tuple]) -> str:
+    text = table(header, rows)
+    print(text)
+    return text
+
+
+def versions() -> str:
+    """The versions of everything measured, for the record."""
+    found = []
+    for package in ("lodpub", "pyoxigraph", "oxigraph", "flask", "granian", "gunicorn", "rdflib",
+                    "rdflib-endpoint", "uvicorn"):  # fmt: skip
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found.append(f"{package} {metadata.version(package)}")
+    if shutil.which("wrk"):
+        wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        found.append((wrk_version.stdout + wrk_version.stderr).split("\n")[0].split(" [")[0])
+    return ", ".join(found)
+
+
+def append_to_benchmarks(title: str, command: str, body: str) -> None:
+    """Append a dated run to docs/benchmarks.md (its "Runs" section is the file's end)."""
+    docs = ROOT / "docs" / "benchmarks.md"
+    text = (
+        f"\n#### {title}, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}\n\n"
+        f"`{command}`: machine {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {versions()}. {body}\n"
+    )
+    with docs.open("a", encoding="utf-8") as out:
+        out.write(text)
+    print(f"appended to {docs}")
 
 
 if __name__ == "__main__":

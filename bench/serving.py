@@ -24,18 +24,13 @@ Everything on 127.0.0.1, every step bounded in time:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from http.client import HTTPConnection
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -44,11 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.load import (
     BASE,
     ROOT,
+    append_to_benchmarks,
     build,
     free_port,
     run_wrk,
     start_server,
     stop_server,
+    table,
 )
 
 ENGINES = ("granian", "gunicorn")
@@ -104,11 +101,11 @@ def main() -> int:
             rows = run(servers, args)
         finally:
             servers.stop()
-    table = render(rows, args)
+    text = render(rows)
     print()
-    print(table)
+    print(text)
     if args.write:
-        append_section(table, args)
+        append_section(text, args)
     return 1 if any(r["errors"] or r["bad_status"] for r in rows if r) else 0
 
 
@@ -323,52 +320,27 @@ def ratio(r: dict, other: str) -> str:
     return f"{r['rps'] / base['rps']:.2f}x"
 
 
-def render(rows: list[dict], args: argparse.Namespace) -> str:
+def render(rows: list[dict]) -> str:
     names = {"granian": "publisher (granian)", "gunicorn": "publisher (gunicorn)",
              "oxigraph": "Oxigraph server", "rdflib": "rdflib-endpoint"}  # fmt: skip
     header = ("scenario", "server", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx/3xx",
               "vs Oxigraph", "vs rdflib-endpoint")  # fmt: skip
-    lines = []
-    cells = [
+    return table(header, [
         (r["scenario"], names[r["server"]], f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
          r["bad_status"], ratio(r, "oxigraph"), ratio(r, "rdflib"))
         for r in rows
-    ]  # fmt: skip
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *cells, strict=True)]
-    for number, row in enumerate([header, *cells]):
-        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths,
-                                                                        strict=True)) + " |")
-        if number == 0:
-            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
+    ])  # fmt: skip
 
 
-def versions() -> str:
-    found = []
-    for package in ("lodpub", "pyoxigraph", "oxigraph", "flask", "granian", "gunicorn", "rdflib",
-                    "rdflib-endpoint", "uvicorn"):  # fmt: skip
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found.append(f"{package} {metadata.version(package)}")
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    found.append((wrk_version.stdout + wrk_version.stderr).split("\n")[0].split(" [")[0])
-    return ", ".join(found)
-
-
-def append_section(table: str, args: argparse.Namespace) -> None:
-    docs = ROOT / "docs" / "benchmarks.md"
+def append_section(text: str, args: argparse.Namespace) -> None:
     cache = "off (`--no-cache`)" if args.no_cache else "on (default)"
-    text = (
-        f"\n#### Serving run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
-        f" (representation cache {cache})\n\n"
-        f"`bench/serving.py --duration {args.duration} --connections {args.connections}`"
-        f"{' --no-cache' if args.no_cache else ''}: machine {platform.machine()}, "
-        f"{os.cpu_count()} cores (shared by the servers and wrk), Python "
-        f"{platform.python_version()}; {versions()}. Data: La Spezia build "
-        f"(`dist/dataset.nq`); {args.workers} workers each.\n\n{table}\n"
+    append_to_benchmarks(
+        f"Serving run, representation cache {cache}",
+        f"bench/serving.py --duration {args.duration} --connections {args.connections}"
+        + (" --no-cache" if args.no_cache else ""),
+        f"The 2 cores are shared by the servers and wrk. Data: La Spezia build "
+        f"(`dist/dataset.nq`); {args.workers} workers each.\n\n{text}",
     )
-    with docs.open("a", encoding="utf-8") as out:
-        out.write(text)
-    print(f"appended to {docs}")
 
 
 if __name__ == "__main__":
