@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -48,7 +47,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from support import running
 
 from publisher.config import Config, load_config
 from publisher.web.app import create_app
@@ -150,15 +149,8 @@ def fixture_config(fixture_dist: Path) -> Config:
 
 @pytest.fixture(scope="session")
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with running(app) as address:
+        yield f"http://{address}"
 
 
 @dataclass
@@ -231,15 +223,8 @@ def _serve(dist: Path, store: Any = None) -> Iterator[str]:
     if isinstance(store, Engine):
         store = remote_store(store, dist, config)
     application = create_app(config, store=store)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"server-{dist}", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with running(application) as address:
+        yield f"http://{address}"
 
 
 @pytest.fixture(scope="session")

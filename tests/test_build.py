@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, XSD
+from support import tree_digest
 
 from publisher.build import BuildError, build
 from publisher.cli import main
@@ -25,11 +26,6 @@ from publisher.source import read_city
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/smartcity-masterplan/"
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Graph
 from rdflib.namespace import RDF, SH
+from support import tree_digest
 
 from publisher import source
 from publisher.build import PHASES, BuildError, build
@@ -53,11 +54,6 @@ def _load(name: str, path: Path):
 generate = _load("lodpub_bench_generate", ROOT / "bench" / "generate.py")
 
 
-def tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def config():
     return load_config(root=ROOT)
@@ -78,7 +74,7 @@ def test_generated_cities_are_deterministic_and_fictional(cities: Path, tmp_path
     again = tmp_path / "again"
     folders = generate.generate(again, 4)
     assert [f.name for f in folders] == ["city-0001", "city-0002", "city-0003", "city-0004"]
-    assert tree(again) == tree(cities)
+    assert tree_digest(again) == tree_digest(cities)
     codes = set()
     for folder in folders:
         city = source.read_city(folder)

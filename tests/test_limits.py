@@ -29,7 +29,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
-from werkzeug.serving import make_server
+from support import BASE, LABEL, THING, running, write_dist
 
 from publisher import mediatypes as mt
 from publisher.config import load_config
@@ -38,9 +38,6 @@ from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits, QueryCrashed, QueryTimeout, StoreBusy
 from publisher.web.app import create_app
 
-BASE = "https://w3id.org/smartcity-masterplan/"
-THING = BASE + "id/test/s"
-LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 TIMEOUT_S = 2
 GRACE_S = 2  # the promise: every runaway query ends within the time limit + 2 s
 N = 200
@@ -73,35 +70,18 @@ LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
 
 
 # --- fixtures -----------------------------------------------------------------------------
-def write_dist(folder: Path, triples: int = N, build_id: str = "limits-0001") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    graph = f"<{BASE}graph/test>"
-    lines = []
-    for i in range(triples):
-        lines.append(f"<{THING}{i}> <{BASE}p{i % 5}> <{THING}{(i * 7 + 1) % triples}> {graph} .")
-        lines.append(f'<{THING}{i}> <{LABEL}> "cosa {i}"@it {graph} .')
-    (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    manifest = {"build_id": build_id, "built_at": "2025-01-15T10:00:00Z", "cities": ["test"]}
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def runaway_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_dist(tmp_path_factory.mktemp("runaway") / "dist")
+    return write_dist(tmp_path_factory.mktemp("runaway") / "dist", N, "limits-0001")
 
 
 @contextmanager
 def serve(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    """``app`` on a real server; its store is closed afterwards."""
     try:
-        yield f"127.0.0.1:{server.server_port}"
+        with running(app) as address:
+            yield address
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         app.extensions["lodpub"].store.close()
 
 

@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections import Counter
@@ -30,7 +29,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from werkzeug.serving import make_server
+from support import running
 
 from publisher import named_queries as nq
 from publisher.build import build
@@ -123,15 +122,8 @@ def queries() -> dict[str, nq.NamedQuery]:
 
 @pytest.fixture(scope="session")
 def server(qapp) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, qapp, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="queries-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-        httpd.server_close()
+    with running(qapp) as address:
+        yield f"http://{address}"
 
 
 def rows(web, name: str, /, **params: str) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from support import LABEL, THING, write_dist
 
 from publisher import build as build_module
 from publisher import serve as serve_module
@@ -33,27 +34,10 @@ from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits
 from publisher.web.app import create_app
 
-BASE = "https://w3id.org/smartcity-masterplan/"
-THING = BASE + "id/test/s"
-LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
 # minutes of work on 200 triples (see tests/test_limits.py for the measurement)
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
 N_PROD = 200
-
-
-def write_dist(folder: Path, triples: int, build_id: str) -> Path:
-    """A dist/ folder: ``triples`` things with a link and a label each, and a manifest."""
-    folder.mkdir(parents=True, exist_ok=True)
-    graph = f"<{BASE}graph/test>"
-    lines = []
-    for i in range(triples):
-        lines.append(f"<{THING}{i}> <{BASE}p{i % 5}> <{THING}{(i * 7 + 1) % triples}> {graph} .")
-        lines.append(f'<{THING}{i}> <{LABEL}> "cosa {i}"@it {graph} .')
-    (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    manifest = {"build_id": build_id, "built_at": "2025-01-15T10:00:00Z", "base_iri": BASE}
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
 
 
 # --- /health and /metrics in one process --------------------------------------------------

@@ -1,0 +1,56 @@
+"""Helpers shared by test modules (importable as ``support``: pytest puts tests/ on the path).
+
+Fixtures live in ``conftest.py``; plain functions that tests call with their own arguments
+live here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+BASE = "https://w3id.org/smartcity-masterplan/"
+THING = BASE + "id/test/s"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def write_dist(folder: Path, triples: int, build_id: str) -> Path:
+    """A dist/ folder: ``triples`` things ``THING<i>`` with a link and a label each, and a
+    manifest (build ``build_id``, city ``test``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    graph = f"<{BASE}graph/test>"
+    lines = []
+    for i in range(triples):
+        lines.append(f"<{THING}{i}> <{BASE}p{i % 5}> <{THING}{(i * 7 + 1) % triples}> {graph} .")
+        lines.append(f'<{THING}{i}> <{LABEL}> "cosa {i}"@it {graph} .')
+    (folder / "dataset.nq").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest = {"build_id": build_id, "built_at": "2025-01-15T10:00:00Z", "base_iri": BASE,
+                "cities": ["test"]}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@contextmanager
+def running(app) -> Iterator[str]:
+    """``app`` on a real threaded HTTP server on 127.0.0.1; yields ``host:port``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` (relative path) with the SHA-256 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
