@@ -61,9 +61,14 @@ class Preloaded:
                 raise
             log.exception("reload failed: still serving build %s", _build_of(self.app))
             return self.app
-        if self.app is not None:
-            log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(self.app))
-        self.app = fresh
+        old, self.app = self.app, fresh
+        if old is not None:
+            log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(old))
+            del old
+            # The old app was frozen with everything else: let the collector reach its
+            # reference cycles (and the store they hold) once, or every reload keeps a store.
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()  # objects loaded so far stay out of the collector's reach: pages stay shared
         return fresh
 

@@ -9,6 +9,7 @@ behind.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from http.client import HTTPConnection
 from pathlib import Path
@@ -313,6 +315,22 @@ def build_id(port: int) -> str:
     status, _headers, body = request(port, "/health")
     assert status == 200, body
     return json.loads(body)["build"]
+
+
+def test_a_reload_frees_the_app_it_replaces(tmp_path: Path) -> None:
+    """The master freezes the collector after each load; the replaced app (reference
+    cycles holding a whole store) must still be freed, or every reload keeps a store."""
+    dist = write_dist(tmp_path / "dist", 5, "gc-0001")
+    preloaded = serve_module.Preloaded(load_config(overrides={"dist_dir": str(dist)},
+                                                   root=tmp_path))  # fmt: skip
+    try:
+        first = weakref.ref(preloaded.load())
+        assert first() is not None
+        second = preloaded.load()
+        assert first() is None
+        assert preloaded.app is second
+    finally:
+        gc.unfreeze()
 
 
 def test_an_unknown_engine_is_refused_before_anything_loads(tmp_path: Path) -> None:
