@@ -17,7 +17,8 @@ What the two share, in :class:`Preloaded`:
 - **reload on SIGHUP**: the master loads the *new* ``dist/`` completely (``dist`` is a
   symlink flipped atomically by ``lodpub build``); only if that succeeds do new workers
   start with it, and the old ones finish their requests and exit. A load that fails is
-  logged and the workers keep (or restart with) the old data;
+  logged and the workers keep (or restart with) the old data. The replaced app is freed in
+  the master (the collector is unfrozen once for it);
 - **request limits**: the app answers 414 / 431 itself (``publisher.web.ops``); the engine
   bounds what it reads before that (gunicorn's request line and header limits, granian's
   head buffer);
