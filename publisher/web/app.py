@@ -111,6 +111,7 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
         software_version=shared.software_version,
         max_age_s=int(config["cache"]["max_age_s"]),
     )
+    ops.install_request_limits(app, config)  # outermost: over-limit requests skip the cache
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(Exception, _unexpected_error)

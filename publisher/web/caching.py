@@ -180,7 +180,6 @@ def install(
             max_bytes=max_bytes,
             max_entry_bytes=int(settings.get("representation_max_entry_bytes", max_bytes)),
             observe=app.extensions.get(OBSERVER),
-            admits=app.extensions.get(ADMITS),
         )
         app.extensions[CACHE_EXTENSION] = app.wsgi_app
 
@@ -191,9 +190,6 @@ CACHE_EXTENSION = "lodpub.representation_cache"
 # app.extensions key: ``observe(route, endpoint, method, status, headers, seconds)``, called
 # for every answer the cache gives (ops installs it, so request metrics count cache hits).
 OBSERVER = "lodpub.observe"
-# app.extensions key: ``admits(environ) -> bool``, False for a request the app would refuse
-# (request limits: ops installs it); the cache leaves such a request to the app.
-ADMITS = "lodpub.admits"
 CACHE_EVENTS = Counter(
     "lodpub_representation_cache",
     "Representation cache of GET/HEAD answers, per worker: hit (replayed), not_modified "
@@ -239,10 +235,8 @@ class RepresentationCache:
         max_bytes: int,
         max_entry_bytes: int,
         observe: Callable[..., None] | None = None,
-        admits: Callable[[dict], bool] | None = None,
     ) -> None:
         self.app = app
-        self.admits = admits
         self.version_of = version_of
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
@@ -268,8 +262,6 @@ class RepresentationCache:
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or environ.get("CONTENT_LENGTH") not in (None, "", "0"):
-            return self.app(environ, start_response)
-        if self.admits is not None and not self.admits(environ):
             return self.app(environ, start_response)
         started = time.perf_counter()
         try:

@@ -6,7 +6,8 @@
 - **request limits** for every route: a request target (path + query string, as sent)
   longer than ``limits.max_url_bytes`` → 414; more header fields than
   ``server.max_header_fields``, or one longer than ``server.max_header_bytes`` → 431
-  (whichever server runs the app); a body longer than ``limits.max_body_bytes`` → 413
+  (whichever server runs the app; checked once per request by :func:`install_request_limits`,
+  in front of the representation cache); a body longer than ``limits.max_body_bytes`` → 413
   (Flask's ``MAX_CONTENT_LENGTH`` also stops chunked bodies while they are read).
   The SPARQL endpoint adds ``limits.max_query_bytes`` for the query text itself;
 - the **error handlers** of the query guard (``publisher.store.guarded``): a query that
@@ -25,6 +26,7 @@ answers. Without it (development server, tests) the values live in this process.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -47,7 +49,7 @@ from publisher.config import Config
 from publisher.store import StoreError
 from publisher.store import guarded as guard
 from publisher.web.app import error_response, problem, state
-from publisher.web.caching import ADMITS, OBSERVER, url_parts
+from publisher.web.caching import OBSERVER, url_parts
 
 blueprint = Blueprint("ops", __name__)
 
@@ -103,12 +105,11 @@ def install(app: Flask, config: Config) -> None:
     limits = config["limits"]
     app.config["MAX_CONTENT_LENGTH"] = int(limits["max_body_bytes"])
     app.config["MAX_FORM_MEMORY_SIZE"] = int(limits["max_body_bytes"])
-    over_limits = request_limits(config)
 
     @app.before_request
     def _limits_and_clock() -> None:
         g.lodpub_started = time.perf_counter()
-        refused = over_limits(request.environ)
+        refused = request.environ.get(REFUSED)
         if refused is not None:
             raise problem(*refused)
         length = request.content_length
@@ -131,13 +132,33 @@ def install(app: Flask, config: Config) -> None:
     app.register_error_handler(guard.QueryTimeout, _timeout)
     app.register_blueprint(blueprint)
     app.extensions[OBSERVER] = _observe_replay  # answers from the representation cache
-    app.extensions[ADMITS] = lambda environ: over_limits(environ) is None
     guard.add_listener(_store_event)
+
+
+REFUSED = "lodpub.refused"  # environ key: (status, detail) of a request over the limits
+
+
+def install_request_limits(app: Flask, config: Config) -> None:
+    """Check the request target and headers once, in front of everything (call it after
+    ``caching.install``): a request over the limits skips the representation cache and is
+    answered by the app's error handlers (``_limits_and_clock`` raises the refusal)."""
+    over_limits = request_limits(config)
+    checked_app = app.wsgi_app  # the representation cache, or Flask's own
+    uncached = functools.partial(Flask.wsgi_app, app)
+
+    def limited(environ: dict, start_response: Callable) -> Any:
+        refused = over_limits(environ)
+        if refused is None:
+            return checked_app(environ, start_response)
+        environ[REFUSED] = refused
+        return uncached(environ, start_response)
+
+    app.wsgi_app = limited  # type: ignore[method-assign]
 
 
 def request_limits(config: Config) -> Callable[[dict], tuple[int, str] | None]:
     """The check of a request's target and headers against the limits: ``(status, detail)``
-    of the refusal, or None. The representation cache asks it too before replaying."""
+    of the refusal, or None."""
     max_url = int(config["limits"]["max_url_bytes"])
     max_fields = int(config["server"]["max_header_fields"])
     max_field = int(config["server"]["max_header_bytes"])
