@@ -883,6 +883,7 @@ class _City:
                                                                     "articolo-accademico"],
             })
             phase_start = end + dt.timedelta(days=1)
+        participants = _euro(rng, 120, 400, 10)  # a range: min and max
         figures = [
             {"kind": "actions", "value": self.n_actions, "precision": "exact",
              "source": "pagina-comune"},
@@ -897,7 +898,7 @@ class _City:
              "precision": "approximate", "source": "articolo-rivista",
              "note": _text("Quota delle azioni a breve termine, tra 0 e 1 (fittizio).",
                            "Share of the actions that are short-term, 0 to 1 (fictional).")},
-            {"kind": "participants", "value": _euro(rng, 120, 400, 10),
+            {"kind": "participants", "min": participants, "max": participants + 60,
              "precision": "approximate", "source": "comunicato-approvazione"},
             {"kind": "participating-organisations", "min": len(self.org_keys) - 1,
              "precision": "at-least", "source": "pagina-tavoli"},

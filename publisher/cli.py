@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from publisher.build import BuildError, build, is_stale, validate_only
+from publisher.build import BuildError, build, validate_only
 from publisher.config import Config, ConfigError, load_config
+from publisher.distdir import is_stale
 from publisher.serve import ENGINES
 
 CONFIG_OPTION = click.option(
@@ -157,9 +158,7 @@ def serve_command(
         run_production(config)
         return
     app = create_app(config)
-    start = getattr(app.extensions["lodpub"].store, "start", None)
-    if start is not None:  # the query executors, before the server starts its threads
-        start()
+    app.extensions["lodpub"].store.start()  # query executors, before the server's threads
     server = config["server"]
     click.echo(f"serving {config.base_iri} at http://{server['host']}:{server['port']}/", err=True)
     run_simple(server["host"], server["port"], app, threaded=True)

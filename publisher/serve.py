@@ -75,9 +75,7 @@ class Preloaded:
 
     def in_worker(self) -> Any:
         """In a freshly forked worker, before its threads exist: start its query executors."""
-        start = getattr(self.app.extensions["lodpub"].store, "start", None)
-        if start is not None:
-            start()
+        self.app.extensions["lodpub"].store.start()
         return self.app
 
 

@@ -16,17 +16,27 @@ used to write even if the endpoint behind it would accept writes.
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
 HTTP statuses in one place (``publisher/web/app.py``).
+
+Optional features are methods of the base classes with defaults (:meth:`Store.ping`,
+:meth:`Store.stats`, :meth:`Store.start`, :meth:`QueryResult.serialize_capped`), so callers
+call them plainly; :func:`open_store` builds the configured store, so the web layer imports
+this package only.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
+
+log = logging.getLogger("lodpub.query")
 
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset(
@@ -63,7 +73,56 @@ class ServiceNotAllowed(QueryRefused):
 
 
 class QueryFailed(StoreError):
-    """The engine failed while evaluating or serialising (later: timeouts, row limits)."""
+    """The engine failed while evaluating or serialising."""
+
+
+class QueryTimeout(QueryFailed):
+    """The query ran past the time limit and was stopped."""
+
+    def __init__(self, timeout_s: float, elapsed_s: float) -> None:
+        super().__init__(
+            f"the query was stopped after {elapsed_s:.1f} s: this endpoint allows "
+            f"{timeout_s:g} s per query (limits.query_timeout_s). Make it more selective, "
+            "add a LIMIT, or download a dump (see /catalog)"
+        )
+        self.timeout_s = timeout_s
+        self.elapsed_s = elapsed_s
+
+
+class QueryCrashed(QueryFailed):
+    """The process running the query died during it (memory limit, engine crash)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """No capacity for the query now: try again later (503 + Retry-After)."""
+
+    def __init__(self, limit: int, retry_after_s: int, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"the server is running its maximum of {limit} queries per process; "
+            f"retry in {retry_after_s} s"
+        )
+        self.retry_after_s = retry_after_s
+
+
+# --- events for metrics -------------------------------------------------------------------
+Listener = Callable[[str, dict[str, Any]], None]
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Call ``listener(event, info)`` on ``query`` (outcome, seconds), ``busy``, ``spawn``."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def emit(event: str, **info: Any) -> None:
+    """Tell the listeners; a failing listener is logged, never raised to the query."""
+    for listener in list(_listeners):
+        try:
+            listener(event, info)
+        except Exception:  # metrics must never break a query
+            log.exception("metrics listener failed on %s", event)
 
 
 class ResultKind(enum.Enum):
@@ -104,6 +163,16 @@ class ProtocolDataset:
         return bool(self.default_graphs or self.named_graphs)
 
 
+@dataclass(frozen=True)
+class Capped:
+    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
+
+    data: bytes
+    truncated: bool
+    rows: int | None
+    limit: int | None
+
+
 class QueryResult(ABC):
     """The outcome of one query; it serialises itself once, to one format."""
 
@@ -120,6 +189,16 @@ class QueryResult(ABC):
         Results may be lazy (the engine evaluates while writing), so this is where
         evaluation errors surface, as :class:`QueryFailed`.
         """
+
+    def serialize_capped(
+        self, fmt: Format, max_rows: int | None, link: str | None = None
+    ) -> Capped:
+        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples; a cut
+        result says so in the body where the format allows (``link`` explains the limit).
+
+        The default cannot cut: it writes the whole result, marked as not truncated.
+        """
+        return Capped(self.serialize(fmt), False, None, None)
 
 
 class Store(ABC):
@@ -151,8 +230,47 @@ class Store(ABC):
     def graphs(self) -> tuple[str, ...]:
         """The IRIs of the named graphs, sorted."""
 
+    def ping(self, timeout_s: float | None = None) -> bool:
+        """True when a trivial query answers (``/health``); stores with their own deadline
+        for it use ``timeout_s``."""
+        try:
+            result = self.query(HEALTH_QUERY)
+            result.serialize(result.formats[0])
+        except StoreError:
+            return False
+        return True
+
+    def stats(self) -> dict[str, int]:
+        """Gauges of the query executors of this process (``busy``, ``idle``, ``limit``);
+        empty for a store without executors."""
+        return {}
+
+    def start(self) -> None:  # noqa: B027 - optional hook, most stores start nothing
+        """Start helper processes now (call it single-threaded: after loading, before
+        serving); the default does nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release resources; the default does nothing."""
+
+
+HEALTH_QUERY = "ASK { ?s ?p ?o }"
+
+
+def open_store(config: Any) -> Store:
+    """The configured store: ``store: embedded`` (pyoxigraph over ``dist_dir``, queried in
+    killable executor processes) or the URL of a SPARQL 1.1 endpoint."""
+    location = str(config.values.get("store") or "embedded")
+    if location != "embedded":
+        from publisher.store.remote import RemoteStore
+
+        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
+        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
+        return RemoteStore.from_config(config, location)
+    from publisher.store.embedded import EmbeddedStore
+    from publisher.store.guarded import guard
+
+    # Queries run in killable executor processes (timeouts, no network; docs/operations.md).
+    return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
 # --- reading just enough SPARQL text ------------------------------------------------------

@@ -29,7 +29,6 @@ results format keeps pyoxigraph's exact output.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -37,9 +36,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from publisher import distdir
 from publisher import mediatypes as mt
 from publisher.mediatypes import Format
 from publisher.store import (
+    Capped,
     InvalidDataset,
     ProtocolDataset,
     QueryFailed,
@@ -53,16 +54,6 @@ from publisher.store import (
 
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Capped:
-    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
-
-    data: bytes
-    truncated: bool
-    rows: int | None
-    limit: int | None
 
 
 class EmbeddedResult(QueryResult):
@@ -96,12 +87,8 @@ class EmbeddedResult(QueryResult):
     def serialize_capped(
         self, fmt: Format, max_rows: int | None, link: str | None = None
     ) -> Capped:
-        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples.
-
-        A cut result says so in the body where the format allows (see
-        :func:`mark_truncated`, ``link`` is the document that explains the limit); the
-        caller also says so in a header. ASK results are never cut.
-        """
+        """Iterates up to the cap + 1; the body marker is :func:`mark_truncated`; ASK
+        results are never cut."""
         if max_rows is None or self.kind is ResultKind.BOOLEAN:
             return Capped(self.serialize(fmt), False, None, max_rows)
         if fmt not in self.formats:
@@ -180,14 +167,23 @@ def mark_truncated(data: bytes, fmt: Format, limit: int, link: str | None) -> by
 
 
 class EmbeddedStore(Store):
-    """Read-only pyoxigraph store over ``dist/dataset.nq`` and ``dist/manifest.json``."""
+    """Read-only pyoxigraph store over ``dist/dataset.nq`` and ``dist/manifest.json``.
+
+    ``folder`` is the build folder actually loaded (``dist`` resolved once, pinned by
+    :func:`publisher.distdir.pin` until :meth:`close`), so files served beside the data
+    come from the same build."""
 
     def __init__(self, dist_dir: Path, base_iri: str | None = None) -> None:
-        dist_dir = Path(dist_dir)
-        self._manifest = _read_manifest(dist_dir / MANIFEST_FILE)
+        try:
+            # One build, whatever is published meanwhile; kept on disk while loaded.
+            self._pin = distdir.pin(Path(dist_dir))
+        except FileNotFoundError:
+            raise StoreUnavailable(f"{dist_dir} not found: run `lodpub build` first") from None
+        self.folder = self._pin.folder
+        self._manifest = _read_manifest(self.folder / MANIFEST_FILE)
         self._base_iri = base_iri
         self._store = ox.Store()
-        dataset = dist_dir / DATASET_FILE
+        dataset = self.folder / DATASET_FILE
         if not dataset.is_file():
             raise StoreUnavailable(f"{dataset} not found: run `lodpub build` first")
         try:
@@ -233,6 +229,9 @@ class EmbeddedStore(Store):
 
     def graphs(self) -> tuple[str, ...]:
         return self._graphs
+
+    def close(self) -> None:
+        self._pin.close()  # the build folder may now be pruned by the next publish
 
     def _count_all(self) -> dict[str | None, int]:
         counts: dict[str | None, int] = {}

@@ -48,18 +48,20 @@ from SPARQLWrapper import SPARQLExceptions as swe
 
 from publisher.mediatypes import Format
 from publisher.store import (
+    Capped,
     ProtocolDataset,
     QueryFailed,
     QueryResult,
     QuerySyntaxError,
+    QueryTimeout,
     ResultKind,
     Store,
+    StoreBusy,
     StoreUnavailable,
     _words,
     check_query_text,
 )
-from publisher.store.embedded import Capped, EmbeddedResult, mark_truncated
-from publisher.store.guarded import QueryTimeout, StoreBusy
+from publisher.store.embedded import EmbeddedResult, mark_truncated
 
 LODPUB = "https://w3id.org/smartcity-masterplan/lodpub#"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"

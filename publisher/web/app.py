@@ -40,6 +40,7 @@ from publisher.store import (
     Store,
     StoreError,
     StoreUnavailable,
+    open_store,
 )
 from publisher.web import caching
 from publisher.web.negotiation import wants_json_errors
@@ -80,25 +81,14 @@ def problem(
 
 def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
-    from publisher.store.embedded import EmbeddedStore
-    from publisher.store.guarded import guard
     from publisher.web import ops
     from publisher.web.meta import blueprint as meta_blueprint
     from publisher.web.queries import blueprint as queries_blueprint
     from publisher.web.resources import blueprint as resources_blueprint
     from publisher.web.sparql import blueprint as sparql_blueprint
 
-    remote_url = str(config.values.get("store") or "embedded")
-    if store is None and remote_url != "embedded":
-        from publisher.store.remote import RemoteStore
-
-        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
-        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
-        store = RemoteStore.from_config(config, remote_url)
     if store is None:
-        store = EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri)
-        # Queries run in killable executor processes (timeouts, no network; docs/operations.md).
-        store = guard(store, config)
+        store = open_store(config)
     app = Flask(__name__)
     shared = Lodpub(config=config, store=store, software_version=_software_version())
     app.extensions[EXTENSION] = shared

@@ -268,9 +268,8 @@ class _DataCollector:
         triples = GaugeMetricFamily("lodpub_store_triples", "Triples in the union default graph")
         triples.add_metric([], store.count_triples())
         yield triples
-        stats = getattr(store, "stats", None)
-        if stats is not None and not MULTIPROCESS:
-            numbers = stats()
+        numbers = {} if MULTIPROCESS else store.stats()
+        if numbers:
             for name in ("busy", "idle", "limit"):
                 family = GaugeMetricFamily(
                     f"lodpub_query_executors_{name}", f"Query executors of this process: {name}"
