@@ -354,6 +354,11 @@ def yaml_fields(record: type) -> tuple[str, ...]:
     return tuple(name for name, _read in _reads(record))
 
 
+def yaml_field_kinds(record: type) -> tuple[tuple[str, str], ...]:
+    """``(YAML key, kind of value)`` of each declared field, for generated examples."""
+    return tuple((name, read.kind) for name, read in _reads(record))
+
+
 def required_fields(record: type) -> tuple[str, ...]:
     return tuple(name for name, read in _reads(record) if read.required)
 
