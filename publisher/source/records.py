@@ -151,6 +151,7 @@ class Action(Record):
     lead: str | None = yaml_field(KEY)
     partners: list[str] = yaml_field(KEYS, [])
     funders: list[str] = yaml_field(KEYS, [])
+    homepage: str | None = yaml_field(URL)
 
     def __post_init__(self) -> None:
         self.identifier = self.identifier or self.key
