@@ -14,19 +14,17 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterator
-from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from support import LABEL, THING, write_dist
+from support import LABEL, THING, production_server, request, write_dist
 
 from publisher import distdir
 from publisher import serve as serve_module
@@ -254,22 +252,6 @@ def test_a_failed_flip_leaves_the_previous_dist(tmp_path: Path, monkeypatch) -> 
 
 
 # --- the production server ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 30):
-    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.headers), response.read()
-    finally:
-        connection.close()
-
-
 def descendants(root: int) -> set[int]:
     """Processes below ``root`` (zygotes are children of workers, executors of zygotes)."""
     parents: dict[int, int] = {}
@@ -306,41 +288,13 @@ def production(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     folder = tmp_path_factory.mktemp(f"production-{engine}")
     dist = folder / "dist"
     distdir.publish(staged(folder, "b0001", triples=N_PROD), dist)
-    port = free_port()
-    metrics_dir = folder / "metrics"
-    metrics_dir.mkdir()
-    (folder / "lodpub.yaml").write_text(
-        f"dist_dir: {dist}\nserver:\n  port: {port}\n  threads: 6\n"
-        "limits:\n  query_timeout_s: 2\n",
-        encoding="utf-8",
+    settings = (
+        f"dist_dir: {dist}\nserver:\n  threads: 6\n"
+        # every test client is 127.0.0.1: no per-client limit here (tests/test_fairness.py)
+        "limits:\n  query_timeout_s: 2\n  max_queries_per_client: 0\n"
     )
-    log = (folder / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "serve", "--config", str(folder / "lodpub.yaml"),
-         "--workers", "2", "--engine", engine],
-        cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
-        stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if request(port, "/health", timeout=2)[0] == 200:
-                break
-        except OSError:
-            pass
-        assert process.poll() is None, (folder / "serve.log").read_text()
-        assert time.monotonic() < deadline, f"{engine} did not start"
-        time.sleep(0.2)
-    info = {"port": port, "process": process, "folder": folder, "dist": dist,
-            "metrics": metrics_dir, "log": folder / "serve.log"}  # fmt: skip
-    try:
-        yield info
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
+    with production_server(folder, settings, engine) as info:
+        yield {**info, "dist": dist}
 
 
 def build_id(port: int) -> str:

@@ -105,6 +105,30 @@ class StoreBusy(StoreUnavailable):
         self.retry_after_s = retry_after_s
 
 
+class MemoryBusy(StoreBusy):
+    """The running queries may already claim the whole memory budget (503 + Retry-After)."""
+
+    def __init__(self, budget_mb: int, retry_after_s: int) -> None:
+        super().__init__(
+            0,
+            retry_after_s,
+            "the queries running now may use all the memory this server allows for queries "
+            f"({budget_mb} MB, limits.memory_total_mb); retry in {retry_after_s} s",
+        )
+
+
+class ClientBusy(StoreError):
+    """This client already runs its maximum of queries (429 + Retry-After)."""
+
+    def __init__(self, limit: int, retry_after_s: int) -> None:
+        super().__init__(
+            f"you already have {limit} queries running on this endpoint, its limit per client "
+            "(limits.max_queries_per_client): wait for one to finish, then retry "
+            f"(in {retry_after_s} s)"
+        )
+        self.retry_after_s = retry_after_s
+
+
 # --- events for metrics -------------------------------------------------------------------
 Listener = Callable[[str, dict[str, Any]], None]
 _listeners: list[Listener] = []
@@ -165,12 +189,24 @@ class ProtocolDataset:
 
 @dataclass(frozen=True)
 class Capped:
-    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
+    """A serialised result under the caps: ``rows`` written, ``truncated`` if more existed;
+    ``reason`` says which cap cut it: ``rows`` (at ``limit``) or ``bytes`` (at ``max_bytes``)."""
 
     data: bytes
     truncated: bool
     rows: int | None
     limit: int | None
+    reason: str | None = None
+    max_bytes: int | None = None
+
+    def header(self) -> str | None:
+        """The ``X-Result-Truncated`` value of a cut result: ``true; limit=N`` (rows) or
+        ``true; max-bytes=N``; None when nothing was cut."""
+        if not self.truncated:
+            return None
+        if self.reason == "bytes":
+            return f"true; max-bytes={self.max_bytes}"
+        return f"true; limit={self.limit}"
 
 
 class QueryResult(ABC):
@@ -191,10 +227,15 @@ class QueryResult(ABC):
         """
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
-        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples; a cut
-        result says so in the body where the format allows (``link`` explains the limit).
+        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples and at
+        most ``max_bytes`` bytes (whole rows only); a cut result says so in the body where
+        the format allows (``link`` explains the limits).
 
         The default cannot cut: it writes the whole result, marked as not truncated.
         """
@@ -215,11 +256,17 @@ class Store(ABC):
         """When the data was built (timezone-aware UTC); the Last-Modified of every page."""
 
     @abstractmethod
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         """Run a SPARQL 1.1 query (never an update).
 
-        Raises :class:`QuerySyntaxError`, :class:`QueryRefused`, :class:`InvalidDataset`
-        or :class:`QueryFailed`.
+        ``client`` says whose query it is: a client's own SPARQL text (the endpoint gives
+        the client's address; it is heavy work, limited per client) or None, the server's
+        own query texts (pages, named queries: light work, with capacity kept for it).
+
+        Raises :class:`QuerySyntaxError`, :class:`QueryRefused`, :class:`InvalidDataset`,
+        :class:`QueryFailed`, :class:`StoreBusy` or :class:`ClientBusy`.
         """
 
     @abstractmethod
@@ -241,9 +288,19 @@ class Store(ABC):
         return True
 
     def stats(self) -> dict[str, int]:
-        """Gauges of the query executors of this process (``busy``, ``idle``, ``limit``);
-        empty for a store without executors."""
+        """Gauges of the query executors of this process (``busy``, ``idle``, ``limit``)
+        and of the server's query slots; empty for a store without executors."""
         return {}
+
+    def memory_mb(self) -> int:
+        """Memory the loaded data takes in this process (MB): what a process forked from it
+        may come to copy; 0 when the data lives elsewhere."""
+        return 0
+
+    def saturated(self) -> str | None:
+        """Why a client's query would be refused now (``/ready``), or None when it could
+        start."""
+        return None
 
     def start(self) -> None:  # noqa: B027 - optional hook, most stores start nothing
         """Start helper processes now (call it single-threaded: after loading, before

@@ -33,7 +33,7 @@ from publisher.store import (
     StoreUnavailable,
     emit,
 )
-from publisher.store.sandbox import unpack, zygote_main
+from publisher.store.sandbox import Request, death, unpack, zygote_main
 
 if TYPE_CHECKING:
     from publisher.store.guarded import Limits
@@ -47,6 +47,7 @@ class _Child:
     pid: int
     pidfd: int
     conn: Connection
+    status: int = -1  # the pipe the zygote writes our wait status to when we die
     demoted: bool = False
     poller: Any = None
 
@@ -69,13 +70,23 @@ class _Child:
                 os.kill(self.pid, signal.SIGKILL)
         self.close()
 
+    def death_status(self, timeout_s: float = 1.0) -> int | None:
+        """How the executor died (a wait status), once the zygote has reaped it; None when
+        that is not known within ``timeout_s``."""
+        if self.status < 0:
+            return None
+        ready, _, _ = select.select([self.status], [], [], timeout_s)
+        data = os.read(self.status, 4) if ready else b""
+        return struct.unpack("!i", data)[0] if len(data) == 4 else None
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.conn.close()
-        if self.pidfd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self.pidfd)
-            self.pidfd = -1
+        for fd in (self.pidfd, self.status):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.pidfd = self.status = -1
 
 
 class Pool:
@@ -90,7 +101,9 @@ class Pool:
         self._pid = os.getpid()
         self._lock = threading.Lock()  # the zygote's control socket and the idle list
         self._slots = threading.BoundedSemaphore(self._limits.max_concurrent)
+        self._heavy = threading.BoundedSemaphore(self.heavy_limit)
         self._busy = 0
+        self._heavy_busy = 0
         self._count_lock = threading.Lock()
         self._idle: list[_Child] = []
         self._ctl: socket.socket | None = None
@@ -114,8 +127,21 @@ class Pool:
         child = self._take()
         self._give_back(child, healthy=True)
 
+    @property
+    def heavy_limit(self) -> int:
+        """Executors clients' own queries may use at once here; the rest is kept for light
+        work (pages, named queries)."""
+        limits = self._limits
+        return max(1, limits.max_concurrent - limits.reserved_light)
+
     def stats(self) -> dict[str, int]:
-        return {"busy": self._busy, "idle": len(self._idle), "limit": self._limits.max_concurrent}
+        return {
+            "busy": self._busy,
+            "idle": len(self._idle),
+            "limit": self._limits.max_concurrent,
+            "heavy_busy": self._heavy_busy,
+            "heavy_limit": self.heavy_limit,
+        }
 
     def close(self) -> None:
         if os.getpid() != self._pid:
@@ -133,20 +159,33 @@ class Pool:
                 self._ctl = None
 
     # running
-    def run(self, payload: bytes, sparql: str) -> tuple[tuple, bytes]:
+    def run(self, payload: bytes, sparql: str, heavy: bool) -> tuple[tuple, bytes]:
+        """Run on an executor of this process; a ``heavy`` query (a client's own) may only
+        use :attr:`heavy_limit` of them. Waits at most ``queue_wait_s`` for one."""
         self._same_process()
         limits = self._limits
-        if not self._slots.acquire(timeout=limits.queue_wait_s):
+        deadline = time.monotonic() + limits.queue_wait_s
+        if heavy and not self._heavy.acquire(timeout=limits.queue_wait_s):
             emit("busy")
-            raise StoreBusy(limits.max_concurrent, limits.retry_after_s)
-        with self._count_lock:
-            self._busy += 1
+            raise StoreBusy(self.heavy_limit, limits.retry_after_s)
         try:
-            return self._run_on(self._take(), payload, sparql, limits.timeout_s)
+            if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                emit("busy")
+                raise StoreBusy(limits.max_concurrent, limits.retry_after_s)
+            self._count(1, heavy)
+            try:
+                return self._run_on(self._take(), payload, sparql, limits.timeout_s)
+            finally:
+                self._count(-1, heavy)
+                self._slots.release()
         finally:
-            with self._count_lock:
-                self._busy -= 1
-            self._slots.release()
+            if heavy:
+                self._heavy.release()
+
+    def _count(self, change: int, heavy: bool) -> None:
+        with self._count_lock:
+            self._busy += change
+            self._heavy_busy += change if heavy else 0
 
     def ping(self, timeout_s: float) -> bool:
         self._same_process()
@@ -156,9 +195,9 @@ class Pool:
             child, self._health = self._health, None
             if child is None:
                 child = self._spawn()
-            request = (HEALTH_QUERY, (), (), "json", None, None, math.ceil(timeout_s) + 5)
+            request = Request(HEALTH_QUERY, fmt_name="json", alarm_s=math.ceil(timeout_s) + 5)
             child, head, _body = self._exchange(
-                child, pickle.dumps(request), HEALTH_QUERY, timeout_s
+                child, pickle.dumps(tuple(request)), HEALTH_QUERY, timeout_s
             )
             if child.demoted:
                 child.kill()
@@ -217,28 +256,26 @@ class Pool:
             if remaining <= 0 or not child.ready(remaining):
                 child.kill()
                 elapsed = time.monotonic() - started
-                log.warning(
+                _STOPPED.log(
                     "query stopped after %.2f s (limit %g s), executor %d killed: %s",
-                    elapsed, timeout_s, child.pid, _one_line(sparql),
+                    elapsed, timeout_s, child.pid, one_line(sparql),
                 )  # fmt: skip
                 raise QueryTimeout(timeout_s, elapsed)
         try:
             head, body = unpack(child.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError, struct.error):
-            child.kill()
             elapsed = time.monotonic() - started
-            log.error(
-                "query executor %d died after %.2f s (memory limit %d MB?): %s",
-                child.pid, elapsed, self._limits.memory_mb, _one_line(sparql),
+            reason = death(child.death_status(), self._limits.memory_mb)
+            child.kill()
+            _DIED.log(
+                "query executor %d died after %.2f s (%s): %s",
+                child.pid, elapsed, reason, one_line(sparql),
             )  # fmt: skip
-            raise QueryCrashed(
-                "the query was stopped: it needed more memory than this endpoint allows "
-                f"({self._limits.memory_mb} MB, limits.query_memory_mb) or crashed the engine"
-            ) from None
+            raise QueryCrashed(reason) from None
         if head[0] == "ok":
             elapsed = time.monotonic() - started
             if elapsed >= 1:
-                log.info("slow query: %.2f s: %s", elapsed, _one_line(sparql))
+                log.info("slow query: %.2f s: %s", elapsed, one_line(sparql))
         return child, head, body
 
     def _demote(self, child: _Child) -> None:
@@ -271,14 +308,15 @@ class Pool:
                 assert self._ctl is not None
                 try:
                     self._ctl.sendall(b"s")
-                    message, fds, _flags, _address = socket.recv_fds(self._ctl, 16, 2)
+                    message, fds, _flags, _address = socket.recv_fds(self._ctl, 16, 3)
                 except OSError as exc:
                     message, fds = b"", []
                     log.error("query zygote %d failed: %s", self._zygote_pid, exc)
-                if len(message) == 4 and fds:
+                if len(message) == 4 and len(fds) >= 2:
                     (pid,) = struct.unpack("!i", message)
                     emit("spawn")
-                    return _Child(pid, fds[1] if len(fds) > 1 else -1, Connection(fds[0]))
+                    pidfd = fds[2] if len(fds) > 2 else -1
+                    return _Child(pid, pidfd, Connection(fds[0]), status=fds[1])
                 for fd in fds:
                     os.close(fd)
                 with contextlib.suppress(OSError):
@@ -306,8 +344,42 @@ class Pool:
         self._zygote_pid = pid
 
 
-def _one_line(sparql: str, limit: int = 2000) -> str:
-    """The query for a log line: one line, bounded, control characters escaped."""
-    text = " ".join(sparql.split())
+def one_line(sparql: str, limit: int = 200) -> str:
+    """The query for a log line: one line, at most ``limit`` characters, control characters
+    escaped (a hostile query must not fill the log)."""
+    text = " ".join(sparql[: limit * 4].split())
     text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
     return text if len(text) <= limit else text[:limit] + f"… ({len(sparql)} chars)"
+
+
+class _RateLimited:
+    """A log line written at most ``burst`` times per ``every_s`` seconds per process; the
+    first one after a quiet spell says how many were left out (a loop of crashing queries
+    must not flood the log)."""
+
+    def __init__(self, level: int, burst: int = 20, every_s: float = 10.0) -> None:
+        self.level = level
+        self.burst = burst
+        self.every_s = every_s
+        self._window = -every_s
+        self._written = 0
+        self._skipped = 0
+        self._lock = threading.Lock()
+
+    def log(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._window >= self.every_s:
+                self._window, self._written = now, 0
+            if self._written >= self.burst:
+                self._skipped += 1
+                return
+            self._written += 1
+            skipped, self._skipped = self._skipped, 0
+        if skipped:
+            message += f" ({skipped} more like it were not logged)"
+        log.log(self.level, message, *args)
+
+
+_STOPPED = _RateLimited(logging.WARNING)
+_DIED = _RateLimited(logging.ERROR)

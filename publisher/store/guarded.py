@@ -54,6 +54,8 @@ from publisher.mediatypes import BY_NAME, Format
 from publisher.store import (
     HEALTH_QUERY,
     Capped,
+    ClientBusy,
+    MemoryBusy,
     ProtocolDataset,
     QueryCrashed,
     QueryFailed,
@@ -64,9 +66,11 @@ from publisher.store import (
     StoreBusy,
     add_listener,
     check_query_text,
+    emit,
 )
+from publisher.store.admission import Budget, Ledger, default_budget_mb, slots_for
 from publisher.store.executors import Pool
-from publisher.store.sandbox import ERRORS
+from publisher.store.sandbox import ERRORS, Request, capped_from
 
 # Also importable from here, where they used to live.
 __all__ = [
@@ -95,6 +99,12 @@ class Limits:
     renice_after_s: float = 0.5
     retire_after_s: float = 0.25
     health_timeout_s: float = 2.0
+    # Fairness (publisher.store.admission): a client's own queries at once, server-wide
+    # (0: no limit); executors per process and memory slots kept for light work.
+    per_client: int = 2
+    reserved_light: int = 2
+    memory_total_mb: int = 0  # 0: half of the machine's memory (admission.default_budget_mb)
+    workers: int = 1  # web worker processes sharing the memory budget
     # False only for an engine that must itself reach the network (a remote store): the
     # executor then keeps the right to open descriptors.
     isolate_network: bool = True
@@ -109,6 +119,22 @@ class Limits:
             retry_after_s=int(values["retry_after_s"]),
             memory_mb=int(values["query_memory_mb"]),
             health_timeout_s=float(values["health_timeout_s"]),
+            per_client=int(values["max_queries_per_client"]),
+            reserved_light=int(values["reserved_light_queries"]),
+            memory_total_mb=int(values["memory_total_mb"]),
+            workers=max(1, int(config["server"]["workers"])),
+        )
+
+    def budget(self, store_mb: int) -> Budget:
+        """The server-wide slots for a store taking ``store_mb`` (copied by a busy executor
+        at worst)."""
+        total = self.memory_total_mb or default_budget_mb()
+        return Budget(
+            memory_slots=slots_for(total, self.memory_mb, store_mb),
+            reserved_light_slots=self.reserved_light * self.workers,
+            per_client=self.per_client,
+            memory_total_mb=total,
+            retry_after_s=self.retry_after_s,
         )
 
 
@@ -122,11 +148,17 @@ class GuardedResult(QueryResult):
     """A query to run in an executor; it runs when serialised (the format must be known)."""
 
     def __init__(
-        self, store: GuardedStore, sparql: str, dataset: ProtocolDataset | None, kind: Any
+        self,
+        store: GuardedStore,
+        sparql: str,
+        dataset: ProtocolDataset | None,
+        kind: Any,
+        client: str | None,
     ) -> None:
         self._store = store
         self._sparql = sparql
         self._dataset = dataset
+        self._client = client
         self.kind = kind
         self._ready: tuple[Format, Capped] | None = None
         self._used = False
@@ -138,24 +170,31 @@ class GuardedResult(QueryResult):
         return self.serialize_capped(fmt, None).data
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
         if fmt not in self.formats:
             raise ValueError(f"a {self.kind.value} result cannot be written as {fmt.media_type}")
         if self._used:
             raise RuntimeError("a query result can only be serialised once")
         self._used = True
-        if self._ready is not None and self._ready[0] == fmt and max_rows is None:
-            capped = self._ready[1]
+        ready = self._ready
+        if ready is not None and ready[0] == fmt and max_rows is None and max_bytes is None:
+            capped = ready[1]
         else:
-            _kind, _fmt, capped = self._store._run(self._sparql, self._dataset, fmt, max_rows, link)
+            request = Request(self._sparql, fmt_name=fmt.name, max_rows=max_rows, link=link,
+                              max_bytes=max_bytes)  # fmt: skip
+            _kind, _fmt, capped = self._store._run(request, self._dataset, self._client)
         self.truncated, self.rows, self.limit = capped.truncated, capped.rows, capped.limit
         return capped
 
     def _prefetch(self) -> None:
         """Run now in the kind's default format (used when the form is unknown: the engine
         then reports the syntax error, or tells the kind)."""
-        kind, fmt, capped = self._store._run(self._sparql, self._dataset, None, None, None)
+        kind, fmt, capped = self._store._run(Request(self._sparql), self._dataset, self._client)
         self.kind = kind
         self._ready = (fmt, capped)
 
@@ -167,6 +206,8 @@ class GuardedStore(Store):
         self.inner = inner
         self.limits = limits or Limits()
         self._pool = Pool(inner, self.limits)
+        # Made here, in the process that forks the workers: they all share it.
+        self._ledger = Ledger(self.limits.budget(inner.memory_mb()))
         self._finalizer = weakref.finalize(self, self._pool.close)
 
     # the cheap, in-process parts of the interface
@@ -185,9 +226,11 @@ class GuardedStore(Store):
         return self.inner.graphs()
 
     # queries
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         form = check_query_text(sparql)
-        result = GuardedResult(self, sparql, dataset, ResultKind.for_form(form))
+        result = GuardedResult(self, sparql, dataset, ResultKind.for_form(form), client)
         if result.kind is None:
             result._prefetch()
         return result
@@ -203,32 +246,59 @@ class GuardedStore(Store):
         self._pool.start()
 
     def stats(self) -> dict[str, int]:
-        """Executors of this process: ``busy``, ``idle``, ``limit``."""
-        return self._pool.stats()
+        """Executors of this process (``busy``, ``idle``, ``limit``, ``heavy_busy``,
+        ``heavy_limit``) and the server's memory slots (``slots``, ``slots_in_use``)."""
+        budget = self._ledger.budget
+        return {
+            **self._pool.stats(),
+            "slots": budget.memory_slots,
+            "slots_in_use": self._ledger.in_use(),
+            "memory_total_mb": budget.memory_total_mb,
+        }
+
+    def saturated(self) -> str | None:
+        pool = self._pool.stats()
+        if pool["heavy_busy"] >= pool["heavy_limit"]:
+            return (
+                f"this process runs its maximum of {pool['heavy_limit']} clients' queries "
+                "(limits.max_concurrent_queries - limits.reserved_light_queries)"
+            )
+        if not self._ledger.heavy_free():
+            return (
+                "the running queries may use the whole memory budget "
+                f"({self._ledger.budget.memory_total_mb} MB, limits.memory_total_mb)"
+            )
+        return None
+
+    def memory_mb(self) -> int:
+        return self.inner.memory_mb()
 
     def close(self) -> None:
         self._finalizer()
+        self._ledger.close()
         self.inner.close()
 
     def _run(
-        self,
-        sparql: str,
-        dataset: ProtocolDataset | None,
-        fmt: Format | None,
-        max_rows: int | None,
-        link: str | None,
+        self, request: Request, dataset: ProtocolDataset | None, client: str | None
     ) -> tuple[ResultKind, Format, Capped]:
-        request = (
-            sparql,
-            dataset.default_graphs if dataset else (),
-            dataset.named_graphs if dataset else (),
-            fmt.name if fmt else None,
-            max_rows,
-            link,
-            math.ceil(self.limits.timeout_s) + 5,
+        """Run ``request`` in an executor, once the server admits it (per client, memory)."""
+        request = request._replace(
+            default_graphs=dataset.default_graphs if dataset else (),
+            named_graphs=dataset.named_graphs if dataset else (),
+            alarm_s=math.ceil(self.limits.timeout_s) + 5,
         )
-        head, body = self._pool.run(pickle.dumps(request, protocol=5), sparql)
+        try:
+            ticket = self._ledger.admit(client, self.limits.queue_wait_s)
+        except ClientBusy:
+            emit("client_limit")
+            raise
+        except MemoryBusy:
+            emit("memory")
+            raise
+        with ticket:
+            head, body = self._pool.run(
+                pickle.dumps(tuple(request), protocol=5), request.sparql, heavy=client is not None
+            )
         if head[0] == "err":
             raise ERRORS.get(head[1], QueryFailed)(head[2])
-        _ok, kind, fmt_name, truncated, rows, limit = head
-        return ResultKind(kind), BY_NAME[fmt_name], Capped(body, truncated, rows, limit)
+        return ResultKind(head[1]), BY_NAME[head[2]], capped_from(head, body)

@@ -49,6 +49,7 @@ from SPARQLWrapper import SPARQLExceptions as swe
 from publisher.mediatypes import Format
 from publisher.store import (
     Capped,
+    ClientBusy,
     ProtocolDataset,
     QueryFailed,
     QueryResult,
@@ -60,8 +61,10 @@ from publisher.store import (
     StoreUnavailable,
     _words,
     check_query_text,
+    emit,
 )
-from publisher.store.embedded import EmbeddedResult, mark_truncated
+from publisher.store.admission import Budget, Ledger
+from publisher.store.embedded import EmbeddedResult, write_capped
 
 LODPUB = "https://w3id.org/smartcity-masterplan/lodpub#"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -102,22 +105,20 @@ class RemoteResult(EmbeddedResult):
         return self.serialize_capped(fmt, None).data
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
         if self.kind is not ResultKind.GRAPH:
-            return super().serialize_capped(fmt, max_rows, link)
+            return super().serialize_capped(fmt, max_rows, link, max_bytes)
         if fmt not in self.formats:
             raise ValueError(f"a graph result cannot be written as {fmt.media_type}")
         if self._used:
             raise RuntimeError("a query result can only be serialised once")
         self._used = True
-        triples = self._raw
-        truncated = max_rows is not None and len(triples) > max_rows
-        kept = triples[:max_rows] if truncated else triples
-        data = ox.serialize(kept, format=fmt.rdf_format) or b""
-        if truncated:
-            data = mark_truncated(data, fmt, max_rows, link)  # type: ignore[arg-type]
-        return Capped(data, truncated, len(kept) if max_rows is not None else None, max_rows)
+        return write_capped(self._raw, None, fmt, max_rows, max_bytes, link)
 
 
 class RemoteStore(Store):
@@ -134,6 +135,7 @@ class RemoteStore(Store):
         retry_after_s: int = 5,
         refresh_s: float = 10.0,
         engine_timeout: bool = True,
+        per_client: int = 0,
     ) -> None:
         self.query_url = query_url
         self.base_iri = base_iri
@@ -145,6 +147,8 @@ class RemoteStore(Store):
         self._queue_wait_s = queue_wait_s
         self.max_concurrent = max_concurrent
         self._slots = threading.BoundedSemaphore(max_concurrent)
+        # Made before the workers are forked: the per-client limit holds server-wide.
+        self._ledger = Ledger(Budget(0, 0, per_client, 0, retry_after_s))
         self._lock = threading.Lock()
         self._info: dict[str, Any] | None = None
         self._checked = 0.0
@@ -164,6 +168,7 @@ class RemoteStore(Store):
             max_concurrent=int(limits["max_concurrent_queries"]),
             queue_wait_s=float(limits["queue_wait_s"]),
             retry_after_s=int(limits["retry_after_s"]),
+            per_client=int(limits["max_queries_per_client"]),
         )
 
     # --- what the build says -------------------------------------------------------------
@@ -236,6 +241,9 @@ class RemoteStore(Store):
             counts[graph] = int(rows[0]["n"].value) if rows else 0
         return counts[graph]
 
+    def close(self) -> None:
+        self._ledger.close()
+
     def ping(self, timeout_s: float | None = None) -> bool:
         try:
             self._run("ASK { }", None, ResultKind.BOOLEAN, timeout_s=timeout_s)
@@ -244,7 +252,9 @@ class RemoteStore(Store):
             return False
 
     # --- queries -------------------------------------------------------------------------
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         form = check_query_text(sparql)
         self._check_syntax(sparql)
         kind = ResultKind.for_form(form)
@@ -259,7 +269,13 @@ class RemoteStore(Store):
             dataset = ProtocolDataset((self._nothing(),), dataset.named_graphs)
         # Relative IRIs resolve against the published base, as in the embedded store (a
         # BASE of the query's own comes later in the prologue and wins).
-        return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
+        try:
+            ticket = self._ledger.admit(client)
+        except ClientBusy:
+            emit("client_limit")
+            raise
+        with ticket:
+            return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
 
     def _nothing(self) -> str:
         return self.base_iri + "graph/none"

@@ -19,11 +19,11 @@ import signal
 import socket
 import struct
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import publisher.store as store_module
 from publisher.mediatypes import BY_NAME
-from publisher.store import ProtocolDataset, Store, StoreError
+from publisher.store import Capped, ProtocolDataset, Store, StoreError
 
 if TYPE_CHECKING:
     from publisher.store.guarded import Limits
@@ -48,11 +48,43 @@ def unpack(frame: bytes) -> tuple[tuple, bytes]:
     return pickle.loads(frame[4 : 4 + size]), frame[4 + size :]
 
 
+class Request(NamedTuple):
+    """One query for an executor (pickled over its channel)."""
+
+    sparql: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    fmt_name: str | None = None
+    max_rows: int | None = None
+    link: str | None = None
+    max_bytes: int | None = None
+    alarm_s: int = 0
+
+
 def zygote_main(ctl: socket.socket, inner: Store, limits: Limits) -> NoReturn:
-    """Fork executors on request; when the web worker is gone, kill them all and exit."""
+    """Fork executors on request; when the web worker is gone, kill them all and exit.
+
+    Each executor comes with a status pipe: when it dies, the zygote (its parent, the only
+    process that can learn how) writes its wait status there, so the web worker can tell a
+    memory limit (SIGABRT: the engine's allocation failed) from an engine crash (SIGSEGV...).
+    """
     os.setpgid(0, 0)  # our own process group: killed together, no terminal signals
     _default_signals()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # executors are reaped by the kernel
+    statuses: dict[int, int] = {}  # executor pid -> write end of its status pipe
+
+    def reap(_signum: int, _frame: object) -> None:
+        with contextlib.suppress(ChildProcessError):
+            while True:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    return
+                end = statuses.pop(pid, -1)
+                if end >= 0:
+                    with contextlib.suppress(OSError):
+                        os.write(end, struct.pack("!i", status))
+                    os.close(end)
+
+    signal.signal(signal.SIGCHLD, reap)
     keep = {0, 1, 2, ctl.fileno()}
     _neutralise_descriptors(keep)
     gc.freeze()  # pre-fork objects are never scanned again: fewer copied pages
@@ -67,26 +99,33 @@ def zygote_main(ctl: socket.socket, inner: Store, limits: Limits) -> NoReturn:
             break
         for _ in command[:1]:
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            status_read, status_write = os.pipe()
+            # no reaping until the executor's pipe is known (it may die at once)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
             pid = os.fork()
             if pid == 0:
                 try:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
                     ctl.close()
                     ours.close()
                     _executor_main(theirs.detach(), inner, limits)
                 finally:
                     os._exit(70)
+            statuses[pid] = status_write
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
             theirs.close()
             try:
                 pidfd = os.pidfd_open(pid)
             except (AttributeError, OSError):
                 pidfd = -1
-            fds = [ours.fileno()] + ([pidfd] if pidfd >= 0 else [])
+            fds = [ours.fileno(), status_read] + ([pidfd] if pidfd >= 0 else [])
             try:
                 socket.send_fds(ctl, [struct.pack("!i", pid)], fds)
             except OSError:
                 break
             finally:
                 ours.close()
+                os.close(status_read)
                 if pidfd >= 0:
                     os.close(pidfd)
     with contextlib.suppress(OSError):
@@ -95,27 +134,24 @@ def zygote_main(ctl: socket.socket, inner: Store, limits: Limits) -> NoReturn:
 
 
 def _executor_main(fd: int, inner: Store, limits: Limits) -> NoReturn:
-    """Serve requests on ``fd`` until EOF: run, serialise, reply."""
+    """Serve requests on ``fd`` until EOF: run, serialise under the caps, reply."""
     conn = lock_down(fd, limits.memory_mb, limits.isolate_network)
     while True:
         try:
-            raw = conn.recv_bytes()
+            request = Request(*pickle.loads(conn.recv_bytes()))
         except (EOFError, OSError):
             os._exit(0)
-        sparql, default_graphs, named_graphs, fmt_name, max_rows, link, alarm_s = pickle.loads(
-            raw
-        )
-        signal.alarm(alarm_s)
+        signal.alarm(request.alarm_s)
         try:
-            dataset = ProtocolDataset(tuple(default_graphs), tuple(named_graphs))
-            result = inner.query(sparql, dataset or None)
-            fmt = BY_NAME.get(fmt_name or "")
+            dataset = ProtocolDataset(request.default_graphs, request.named_graphs)
+            result = inner.query(request.sparql, dataset or None)
+            fmt = BY_NAME.get(request.fmt_name or "")
             if fmt not in result.formats:
                 fmt = result.formats[0]
-            capped = result.serialize_capped(fmt, max_rows, link)
-            head: tuple = (
-                "ok", result.kind.value, fmt.name, capped.truncated, capped.rows, capped.limit
+            capped = result.serialize_capped(
+                fmt, request.max_rows, request.link, request.max_bytes
             )
+            head: tuple = ("ok", result.kind.value, fmt.name, *_capped_head(capped))
             body = capped.data
         except StoreError as exc:
             head, body = ("err", type(exc).__name__, str(exc)), b""
@@ -127,6 +163,35 @@ def _executor_main(fd: int, inner: Store, limits: Limits) -> NoReturn:
         except OSError:
             os._exit(0)
         result = body = capped = None  # free the result before waiting for the next
+
+
+def _capped_head(capped: Capped) -> tuple:
+    return capped.truncated, capped.rows, capped.limit, capped.reason, capped.max_bytes
+
+
+def capped_from(head: tuple, body: bytes) -> Capped:
+    """The :class:`Capped` an executor's ``ok`` reply describes."""
+    truncated, rows, limit, reason, max_bytes = head[3:]
+    return Capped(body, truncated, rows, limit, reason, max_bytes)
+
+
+def death(status: int | None, memory_mb: int) -> str:
+    """What a dead executor's wait status (None: unknown) means, for the client."""
+    memory = (
+        "the query was stopped: it needed more memory than this endpoint allows "
+        f"({memory_mb} MB, limits.query_memory_mb)"
+    )
+    if status is None:
+        return memory + " or crashed the query engine"
+    if not os.WIFSIGNALED(status):
+        return "the query engine stopped unexpectedly; try again or simplify the query"
+    sig = os.WTERMSIG(status)
+    if sig in (signal.SIGABRT, signal.SIGKILL):  # a failed allocation aborts; the OOM killer
+        return memory
+    return (
+        f"the query crashed the query engine ({signal.Signals(sig).name}); this is not a "
+        "limit of this endpoint: simplify the query (very deep nesting does this)"
+    )
 
 
 def lock_down(fd: int, memory_mb: int, isolate: bool = True) -> Connection:

@@ -150,6 +150,7 @@ _TITLES = {
     414: "URI Too Long",
     431: "Request Header Fields Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }

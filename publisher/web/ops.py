@@ -1,4 +1,4 @@
-"""Operations: ``/health``, ``/metrics``, ``/limits``, request limits and request metrics.
+"""Operations: ``/health``, ``/ready``, ``/metrics``, ``/limits``, request limits and metrics.
 
 :func:`install` (called by the app factory *before* ``caching.install``, so that its
 ``after_request`` hook runs *after* the caching one and sees the final status) adds:
@@ -46,10 +46,11 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 
 from publisher import mediatypes as mt
 from publisher.config import Config
-from publisher.store import StoreError
+from publisher.store import ClientBusy, StoreError
 from publisher.store import guarded as guard
 from publisher.web.app import error_response, problem, state
 from publisher.web.caching import OBSERVER, url_parts
+from publisher.web.clients import trusted_proxies
 
 blueprint = Blueprint("ops", __name__)
 
@@ -83,7 +84,7 @@ TRUNCATIONS = Counter(
 REJECTED = Counter(
     "lodpub_queries_rejected",
     "SPARQL requests refused before or instead of running, by reason "
-    "(invalid, forbidden, method, not_acceptable, too_large, busy)",
+    "(invalid, forbidden, method, not_acceptable, too_large, busy, client_limit, memory)",
     ["reason"],
 )
 EXECUTORS = Counter(
@@ -128,7 +129,9 @@ def install(app: Flask, config: Config) -> None:
         _observe(response)
         return response
 
+    trusted_proxies(config["server"])  # a wrong value stops the start, with its name
     app.register_error_handler(guard.StoreBusy, _busy)
+    app.register_error_handler(ClientBusy, _client_busy)
     app.register_error_handler(guard.QueryTimeout, _timeout)
     app.register_blueprint(blueprint)
     app.extensions[OBSERVER] = _observe_replay  # answers from the representation cache
@@ -199,6 +202,12 @@ def _busy(exc: guard.StoreBusy) -> Response:
     )
 
 
+def _client_busy(exc: ClientBusy) -> Response:
+    return error_response(
+        429, str(exc), {"Retry-After": str(exc.retry_after_s)}, {"retry_after_s": exc.retry_after_s}
+    )
+
+
 def _timeout(exc: guard.QueryTimeout) -> Response:
     return error_response(
         500, str(exc), None, {"timeout_s": exc.timeout_s, "limits": limits_url()}
@@ -248,8 +257,8 @@ def _store_event(event: str, info: dict[str, Any]) -> None:
         QUERIES.labels(info["outcome"]).observe(info["seconds"])
         if info["outcome"] == "timeout":
             TIMEOUTS.inc()
-    elif event == "busy":
-        REJECTED.labels("busy").inc()
+    elif event in ("busy", "client_limit", "memory"):
+        REJECTED.labels(event).inc()
     elif event == "spawn":
         EXECUTORS.inc()
 
@@ -268,14 +277,28 @@ class _DataCollector:
         triples = GaugeMetricFamily("lodpub_store_triples", "Triples in the union default graph")
         triples.add_metric([], store.count_triples())
         yield triples
-        numbers = {} if MULTIPROCESS else store.stats()
-        if numbers:
+        numbers = store.stats()
+        if numbers and not MULTIPROCESS:  # per process: meaningless summed over workers
             for name in ("busy", "idle", "limit"):
                 family = GaugeMetricFamily(
                     f"lodpub_query_executors_{name}", f"Query executors of this process: {name}"
                 )
                 family.add_metric([], numbers[name])
                 yield family
+        if "slots" in numbers:  # server-wide: the same whichever worker answers
+            slots = GaugeMetricFamily(
+                "lodpub_query_slots",
+                "Memory slots of limits.memory_total_mb (one per running query), server-wide",
+                labels=["state"],
+            )
+            slots.add_metric(["total"], numbers["slots"])
+            slots.add_metric(["in_use"], numbers["slots_in_use"])
+            yield slots
+        ready = GaugeMetricFamily(
+            "lodpub_ready", "1 when a client's query could start now (GET /ready), else 0"
+        )
+        ready.add_metric([], 0 if store.saturated() else 1)
+        yield ready
 
 
 def _registry() -> CollectorRegistry:
@@ -332,6 +355,26 @@ def health() -> Response:
     return response
 
 
+@blueprint.get("/ready")
+def ready() -> Response:
+    """Readiness, beside the liveness of ``/health``: 200 when a client's SPARQL query could
+    start now, 503 + Retry-After when this process's executors for clients' queries, or
+    the server's memory budget, are taken (a load balancer can send traffic elsewhere)."""
+    shared = state()
+    store = shared.store
+    reason = store.saturated()
+    body: dict[str, Any] = {"status": "saturated" if reason else "ready", **store.stats()}
+    if reason:
+        body["detail"] = reason
+    response = Response(
+        json.dumps(body) + "\n", 503 if reason else 200, content_type="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if reason:
+        response.headers["Retry-After"] = str(shared.config["limits"]["retry_after_s"])
+    return response
+
+
 @blueprint.get("/metrics")
 def metrics() -> Response:
     response = Response(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
@@ -346,21 +389,34 @@ def limits() -> Response:
     body = {
         "query_timeout_s": values["query_timeout_s"],
         "max_result_rows": values["max_result_rows"],
+        "max_result_bytes": values["max_result_bytes"],
         "max_query_bytes": values["max_query_bytes"],
         "max_body_bytes": values["max_body_bytes"],
         "max_url_bytes": values["max_url_bytes"],
         "max_concurrent_queries_per_process": values["max_concurrent_queries"],
+        "reserved_light_queries_per_process": values["reserved_light_queries"],
+        "max_queries_per_client": values["max_queries_per_client"],
+        "query_memory_mb": values["query_memory_mb"],
+        "memory_total_mb": state().store.stats().get("memory_total_mb", values["memory_total_mb"]),
         "explanation": {
             "timeout": "A query running longer than query_timeout_s is stopped and answered "
             "with 500 and a message saying so.",
             "truncation": "SPARQL results longer than max_result_rows rows (SELECT) or "
-            "triples (CONSTRUCT, DESCRIBE) are cut there. A cut result always has the header "
-            f"'{TRUNCATION_HEADER}: true; limit=N' and, where the format has room, a marker "
+            "triples (CONSTRUCT, DESCRIBE), or than max_result_bytes bytes, are cut there "
+            "(whole rows). A cut result always has the header "
+            f"'{TRUNCATION_HEADER}: true; limit=N' (rows) or "
+            f"'{TRUNCATION_HEADER}: true; max-bytes=N' (bytes) and, where the format has "
+            "room, a marker "
             "in the body: a head link to this document (SPARQL JSON and XML results) or a "
             "'# truncated' comment (Turtle, N-Triples, N-Quads, TriG, RDF/XML). CSV, TSV "
             "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more.",
-            "busy": "When a server process already runs its maximum of queries, more get "
-            "503 with Retry-After.",
+            "busy": "When a server process already runs its maximum of queries, or the "
+            "running queries may use all of memory_total_mb, more get 503 with Retry-After. "
+            "reserved_light_queries of each process's executors are kept for pages and "
+            "named queries. GET /ready says 503 while a client's query could not start.",
+            "per_client": "One client (one address; an IPv6 /64) may run "
+            "max_queries_per_client SPARQL queries at once on the whole server; one more "
+            "gets 429 with Retry-After.",
             "federation": "SERVICE (federated queries) and SPARQL Update are refused (403): "
             "this server never opens a connection because of a query.",
         },

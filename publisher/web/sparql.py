@@ -31,13 +31,16 @@ Limits (``limits:`` in the configuration, see ``docs/operations.md``):
 
 - a query text longer than ``max_query_bytes`` (UTF-8) → **413**; the request target and
   body limits are checked for every route by ``publisher.web.ops``;
-- results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE).
-  A cut result is never silent: ``X-Result-Truncated: true; limit=N`` on the response and,
+- results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE),
+  and at ``max_result_bytes`` bytes (whole rows). A cut result is never silent:
+  ``X-Result-Truncated: true; limit=N`` (or ``true; max-bytes=N``) on the response and,
   where the format has room, a marker in the body (``head.link`` / ``<link href>`` to
   ``/limits`` in SPARQL JSON/XML results, a ``# truncated`` comment in Turtle, N-Triples,
   N-Quads, TriG, an XML comment in RDF/XML; CSV, TSV and JSON-LD have only the header);
 - every query runs in a killable executor with a time limit (``publisher.store.guarded``):
-  stopped → **500** with the reason; too many at once → **503** + ``Retry-After``.
+  stopped → **500** with the reason; too many at once, or no room in the memory budget →
+  **503** + ``Retry-After``; more than ``max_queries_per_client`` of one client's queries
+  at once → **429** + ``Retry-After`` (the client is its address, ``publisher.web.clients``).
 """
 
 from __future__ import annotations
@@ -55,10 +58,10 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import SD, bind_prefixes
-from publisher.store import ProtocolDataset, QueryResult, ResultKind, Store, query_form
-from publisher.store.embedded import Capped
+from publisher.store import Capped, ProtocolDataset, QueryResult, ResultKind, Store, query_form
 from publisher.web.app import problem, state
 from publisher.web.caching import ordered_methods, vary_on
+from publisher.web.clients import client_address
 from publisher.web.negotiation import content_type, negotiate, negotiate_language
 
 blueprint = Blueprint("sparql", __name__)
@@ -191,24 +194,25 @@ def run_query(operation: Operation) -> Response:
     assert operation.query is not None
     kind = ResultKind.for_form(query_form(operation.query))
     fmt = negotiate(kind.formats, operation.formats) if kind else None
-    result = state().store.query(operation.query, operation.dataset or None)
+    shared = state()
+    client = client_address(request.environ, shared.config["server"])
+    result = shared.store.query(operation.query, operation.dataset or None, client=client)
     if fmt is None or fmt not in result.formats:
         fmt = negotiate(result.formats, operation.formats)
-    capped = _capped(result, fmt, int(state().config["limits"]["max_result_rows"]))
+    capped = _capped(result, fmt, shared.config["limits"])
     response = Response(capped.data, content_type=content_type(fmt))
-    if capped.truncated:
-        response.headers[TRUNCATION_HEADER] = f"true; limit={capped.limit}"
+    truncated = capped.header()
+    if truncated:
+        response.headers[TRUNCATION_HEADER] = truncated
     return response
 
 
-def _capped(result: QueryResult, fmt: Format, max_rows: int) -> Capped:
-    """The result under the row cap (stores that cannot cap serialise it whole)."""
+def _capped(result: QueryResult, fmt: Format, limits: dict) -> Capped:
+    """The result under the row and byte caps."""
     from publisher.web.ops import limits_url
 
-    writer = getattr(result, "serialize_capped", None)
-    if writer is None:
-        return Capped(result.serialize(fmt), False, None, None)
-    return writer(fmt, max_rows, limits_url())
+    max_rows, max_bytes = int(limits["max_result_rows"]), int(limits["max_result_bytes"])
+    return result.serialize_capped(fmt, max_rows, limits_url(), max_bytes)
 
 
 def service_description(format_values: list[str]) -> Response:
