@@ -6,9 +6,11 @@ live here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -103,7 +105,7 @@ def production_server(folder: Path, settings: str, engine: str, workers: int = 2
         [sys.executable, "-m", "publisher", "serve", "--config", str(config),
          "--workers", str(workers), "--engine", engine],
         cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
     )  # fmt: skip
     try:
@@ -120,7 +122,19 @@ def production_server(folder: Path, settings: str, engine: str, workers: int = 2
         yield {"port": port, "process": process, "folder": folder, "metrics": metrics_dir,
                "log": folder / "serve.log"}  # fmt: skip
     finally:
-        if process.poll() is None:
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started in its own session as an operator would (SIGTERM), then kill
+    what is left of its process group (a master killed first would orphan its workers)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)

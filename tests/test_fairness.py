@@ -170,8 +170,9 @@ def test_one_client_with_16_runaways_runs_2_and_everybody_else_is_served(server:
     headers, body = refused[0]
     assert int(headers["retry-after"]) > 0
     assert b"limits.max_queries_per_client" in body and b'"status": 429' in body
-    # two at a time, each stopped at the time limit: never more in the attack's seconds
-    assert statuses.count(500) <= 2 * (ATTACK_S // TIMEOUT_S + 2)
+    # two at a time on the whole server (not two per worker), each stopped at the time
+    # limit: at most 2 × 3 rounds in the attack's 4.5 s
+    assert statuses.count(500) <= 2 * (ATTACK_S // TIMEOUT_S + 1)
 
 
 def test_many_clients_fill_the_memory_budget_and_pages_still_answer(server: int) -> None:

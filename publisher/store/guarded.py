@@ -5,8 +5,8 @@ does not help. So each web worker process owns a pool of **executor** processes 
 the same store (forked after it was loaded, so its memory is shared copy-on-write), and
 talks to them over a socket pair:
 
-- the web worker sends ``(query, dataset, format, row cap)`` and waits with a deadline;
-  the executor evaluates, **serialises** (applying the row cap while iterating) and sends
+- the web worker sends ``(query, dataset, format, row and byte caps)`` and waits with a deadline;
+  the executor evaluates, **serialises** (applying the caps while iterating) and sends
   back bytes. Nothing but small tuples and the result body crosses the pipe;
 - past the deadline the worker SIGKILLs the executor, which really stops the work, and
   raises :class:`QueryTimeout`; a fresh executor replaces it on the next query;
@@ -16,9 +16,15 @@ talks to them over a socket pair:
   query ran ``retire_after_s`` or more: pyoxigraph writes to the store pages it reads, so
   after a big scan the executor holds a private copy of much of the store (measured: 250 MB
   of a 900 MB store after a 0.5 s COUNT), which a fresh fork gives back;
-- at most ``max_concurrent`` queries run at once per web worker; a query that cannot get
-  an executor within ``queue_wait_s`` is refused with :class:`StoreBusy` (503 +
-  Retry-After), never queued without bound. ``/health`` has one reserved executor.
+- at most ``max_concurrent`` queries run at once per web worker, of which clients' own
+  SPARQL queries may use all but ``reserved_light`` (the light lane: pages and named
+  queries keep those); a query that cannot get an executor within ``queue_wait_s`` is
+  refused with :class:`StoreBusy` (503 + Retry-After), never queued without bound.
+  ``/health`` has one reserved executor;
+- before that, the server admits the query (:mod:`publisher.store.admission`, shared by
+  all workers): a client over ``per_client`` queries at once gets :class:`ClientBusy`
+  (429), and a query that would take the running ones past ``memory_total_mb`` gets
+  :class:`MemoryBusy` (503).
 
 Executors are not forked from the web worker itself (which may be multi-threaded by then:
 forking a threaded process can inherit locks held by other threads) but from a
