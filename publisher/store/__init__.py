@@ -1,7 +1,8 @@
 """The one small, read-only interface the web layer talks to.
 
 Two implementations sit behind it: ``embedded`` (pyoxigraph in the process, loaded from
-``dist/``) and, later, ``remote`` (any SPARQL 1.1 endpoint). The web layer only ever:
+``dist/``, queried through the killable executors of ``guarded``) and ``remote`` (any
+SPARQL 1.1 endpoint). The web layer only ever:
 
 - runs a SPARQL *query* (:meth:`Store.query`), optionally with a protocol dataset
   (``default-graph-uri`` / ``named-graph-uri``), and serialises the result itself to a
@@ -18,9 +19,9 @@ Errors are domain exceptions (:class:`StoreError` and subclasses) that the web l
 HTTP statuses in one place (``publisher/web/app.py``).
 
 Optional features are methods of the base classes with defaults (:meth:`Store.ping`,
-:meth:`Store.stats`, :meth:`Store.start`, :meth:`QueryResult.serialize_capped`), so callers
-call them plainly; :func:`open_store` builds the configured store, so the web layer imports
-this package only.
+:meth:`Store.stats`, :meth:`Store.saturated`, :meth:`Store.start`, :meth:`Store.memory_mb`,
+:meth:`QueryResult.serialize_capped`), so callers call them plainly; :func:`open_store`
+builds the configured store, so the web layer imports this package only.
 """
 
 from __future__ import annotations
