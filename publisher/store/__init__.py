@@ -15,7 +15,7 @@ There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Upd
 used to write even if the endpoint behind it would accept writes.
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
-HTTP statuses in one place (``publisher/web/app.py``).
+HTTP statuses in one place (``publisher/web/errors.py``).
 """
 
 from __future__ import annotations

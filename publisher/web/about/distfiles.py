@@ -11,19 +11,22 @@ Opening is defensive as well: the last path component must not be a symbolic lin
 file and its size must still be what the manifest says (a rebuild swaps ``dist/`` as a
 whole, so a mismatch means the manifest we hold is stale: it is read again once).
 
-The manifest is re-read only when its inode, size or mtime change: one ``stat`` per request.
+The manifest is re-read only when its inode, size or mtime change: one ``stat`` per request
+(the app's cache keeps it, see :func:`read_manifest`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
+
+from publisher.web.memo import Memo
 
 MANIFEST_FILE = "manifest.json"
 DUMPS_FOLDER = "dumps"
@@ -71,31 +74,25 @@ class Manifest:
         return self.files.get(f"{DUMPS_FOLDER}/{filename}")
 
 
-_lock = threading.Lock()
-_cache: dict[Path, tuple[tuple[int, int, int], Manifest]] = {}
-
-
-def read_manifest(dist: Path, fresh: bool = False) -> Manifest | None:
-    """The manifest of ``dist`` (None when there is none: no build, or a remote store)."""
+def read_manifest(dist: Path, memo: Memo, fresh: bool = False) -> Manifest | None:
+    """The manifest of ``dist`` (None when there is none: no build, or a remote store),
+    kept in ``memo`` until the file's inode, size or mtime change; ``fresh`` reads it again
+    whatever the memo holds."""
     path = Path(dist) / MANIFEST_FILE
     try:
         info = path.stat()
     except OSError:
         return None
     stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
-    with _lock:
-        cached = _cache.get(path)
-        if cached is not None and cached[0] == stamp and not fresh:
-            return cached[1]
+    read = functools.partial(_read, path)
+    return read() if fresh else memo.get((str(path), stamp), read)
+
+
+def _read(path: Path) -> Manifest | None:
     try:
-        manifest = _parse(json.loads(path.read_text(encoding="utf-8")))
+        return _parse(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    with _lock:
-        if len(_cache) > 16:  # one entry per dist folder; tests create a few
-            _cache.clear()
-        _cache[path] = (stamp, manifest)
-    return manifest
 
 
 def _parse(raw: dict) -> Manifest:

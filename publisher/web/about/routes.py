@@ -6,10 +6,11 @@
   ``negotiation``; ``caching`` adds Vary, the per-representation ETag, Last-Modified, CORS
   and 304s. Their IRIs are canonical (the configured base IRI) whatever host serves them;
   only the HTML pages link to this server's paths, so a browser can follow them.
-- Both are computed **once per data version** (:class:`VersionCache`, keyed on
-  ``store.version`` and what else they depend on): VoID statistics cost a few SPARQL
-  aggregates, the catalogue one CONSTRUCT of the ``<base>graph/catalog`` graph (the same
-  triples ``/sparql`` answers for that graph, hence the same as ``dist/catalog.ttl``).
+- Both are computed **once per data version** (the app's ``about`` cache, a
+  :class:`publisher.web.memo.Memo` keyed on what else they depend on): VoID statistics
+  cost a few SPARQL aggregates, the catalogue one CONSTRUCT of the ``<base>graph/catalog``
+  graph (the same triples ``/sparql`` answers for that graph, hence the same as
+  ``dist/catalog.ttl``).
 - **Dumps** and the **JSON-LD context** are files of ``dist/`` served as they are, only if
   ``manifest.json`` lists them (see ``distfiles``): strong ETag = the file's sha256, the
   build time as Last-Modified, exact Content-Length, and no Vary: nothing is negotiated.
@@ -17,12 +18,10 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 from rdflib import Graph
 from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
@@ -30,11 +29,9 @@ from werkzeug.wsgi import wrap_file
 from publisher import mediatypes as mt
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
-from publisher.namespaces import bind_prefixes
+from publisher.namespaces import bind_prefixes, curie
 from publisher.serialize import serialize_graph
-from publisher.web.app import problem, state
-from publisher.web.caching import vary_on
-from publisher.web.distfiles import (
+from publisher.web.about.distfiles import (
     CATALOG_FILE,
     CONTEXT_FILE,
     DistFile,
@@ -42,50 +39,33 @@ from publisher.web.distfiles import (
     open_file,
     read_manifest,
 )
-from publisher.web.metaviews import TEXTS, catalog_view, curie
-from publisher.web.negotiation import content_type, negotiate, negotiate_language
-from publisher.web.void import Description, describe, void_graph
+from publisher.web.about.views import catalog_view
+from publisher.web.about.void import VoidDocument, statistics_description, void_graph
+from publisher.web.context import problem, state
+from publisher.web.http.caching import vary_on
+from publisher.web.http.html import html_response, render_page
+from publisher.web.http.links import format_variants, link_value
+from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.memo import Memo
+from publisher.web.texts import ABOUT
 
-blueprint = Blueprint("meta", __name__)
-
-# Server preference first: curl's */* gets Turtle, browsers get HTML.
-VIEW_FORMATS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
+blueprint = Blueprint("about", __name__)
 # The context changes only when the project's prefixes do; a day keeps JSON-LD processors
 # from refetching it on every document while a new prefix still spreads within a day.
 CONTEXT_MAX_AGE_S = 86400
 
 
-class VersionCache:
-    """Values computed once per key (data version + inputs), at most ``size`` kept.
-
-    Keys hold only strings, so a replaced store is not kept alive; the cache is cleared
-    when full. A lock makes concurrent first requests compute once, not once each.
-    """
-
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._values: dict[tuple, Any] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        value = self._values.get(key)
-        if value is None:
-            with self._lock:
-                value = self._values.get(key)
-                if value is None:
-                    value = compute()
-                    if len(self._values) >= self._size:
-                        self._values.clear()
-                    self._values[key] = value
-        return value
-
-
-_cache = VersionCache()
-
-
 # --- shared helpers ---------------------------------------------------------------------
 def _dist() -> Path:
     return state().config.path("dist_dir")
+
+
+def _memo() -> Memo:
+    return state().memo("about")
+
+
+def _manifest(fresh: bool = False) -> Manifest | None:
+    return read_manifest(_dist(), state().memo("about.manifest", 4), fresh=fresh)
 
 
 def _href(iri: str) -> str:
@@ -94,57 +74,48 @@ def _href(iri: str) -> str:
     return iri if path is None else f"{request.script_root}/{path}"
 
 
-def _alternates() -> list[tuple[Format, str]]:
-    return [(f, f"{request.base_url}?format={f.extension}") for f in VIEW_FORMATS]
-
-
-def _document(key: tuple, graph: Graph, fmt: Format, page: Callable[[str], str]) -> Response:
-    """One negotiated representation, with ``Link`` headers to all the others."""
+def _document(
+    key: tuple, graph: Graph, fmt: Format, page: Callable[[str, list], str]
+) -> Response:
+    """One negotiated representation, with ``Link`` headers to all the others; ``page(lang,
+    alternates)`` renders the HTML one."""
     vary_on("Accept-Language")  # the same URL serves a language-dependent HTML page
+    alternates = format_variants(mt.DOCUMENT_OFFERS)
     if fmt is mt.HTML:
         lang = negotiate_language()
-        response = Response(page(lang), content_type=content_type(fmt))
-        response.headers["Content-Language"] = lang
+        response = html_response(page(lang, [a for a in alternates if a[0] is not mt.HTML]), lang)
     else:
-        data = _cache.get((*key, fmt.name), lambda: serialize_graph(graph, fmt))
+        data = _memo().get((*key, fmt.name), lambda: serialize_graph(graph, fmt))
         response = Response(data, content_type=content_type(fmt))
-    response.headers["Link"] = ", ".join(
-        f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in _alternates()
-    )
+    response.headers["Link"] = link_value(alternates)
     return response
 
 
 # --- VoID -------------------------------------------------------------------------------
-def void_description() -> tuple[tuple, Description, Graph]:
+def void_statistics() -> tuple[tuple, VoidDocument, Graph]:
     """The VoID of the loaded data (cached per data version and published dumps)."""
     shared = state()
-    manifest = read_manifest(_dist())
+    manifest = _manifest()
     dumps = tuple(f.basename for f in manifest.dumps()) if manifest else ()
     base, licence = shared.config.base_iri, str(shared.config["license"])
     key = ("void", shared.store.version, base, licence, dumps)
 
-    def compute() -> tuple[Description, Graph]:
-        desc = describe(shared.store, base, licence, dumps)
-        return desc, void_graph(desc)
+    def compute() -> tuple[VoidDocument, Graph]:
+        stats = statistics_description(shared.store, base, licence, dumps)
+        return stats, void_graph(stats)
 
-    desc, graph = _cache.get(key, compute)
-    return key, desc, graph
+    stats, graph = _memo().get(key, compute)
+    return key, stats, graph
 
 
 @blueprint.get("/.well-known/void")
 def void() -> Response:
-    fmt = negotiate(VIEW_FORMATS)
-    key, desc, graph = void_description()
+    fmt = negotiate(mt.DOCUMENT_OFFERS)
+    key, stats, graph = void_statistics()
 
-    def page(lang: str) -> str:
-        return render_template(
-            "void.html",
-            lang=lang,
-            t=TEXTS[lang],
-            d=desc,
-            href=_href,
-            curie=curie,
-            alternates=[a for a in _alternates() if a[0] is not mt.HTML],
+    def page(lang: str, alternates: list) -> str:
+        return render_page(
+            "about/void.html", lang, ABOUT, d=stats, href=_href, curie=curie, alternates=alternates
         )
 
     return _document(key, graph, fmt, page)
@@ -163,11 +134,11 @@ def catalog_graph() -> tuple[tuple, Graph]:
     """
     shared = state()
     dist = _dist()
-    manifest = read_manifest(dist)
+    manifest = _manifest()
     entry = manifest.files.get(CATALOG_FILE) if manifest else None
     if entry is not None:
         key: tuple = ("catalog", entry.sha256)
-        graph = _cache.get(key, lambda: _read_turtle(dist, entry))
+        graph = _memo().get(key, lambda: _read_turtle(dist, entry))
         if graph is not None:
             return key, graph
     key = ("catalog", shared.store.version, shared.config.base_iri)
@@ -177,7 +148,7 @@ def catalog_graph() -> tuple[tuple, Graph]:
         sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
         return _parse(shared.store.query(sparql).serialize(mt.NTRIPLES), "nt")
 
-    return key, _cache.get(key, from_store)
+    return key, _memo().get(key, from_store)
 
 
 def _parse(data: bytes, rdflib_format: str) -> Graph:
@@ -194,22 +165,22 @@ def _read_turtle(dist: Path, entry: DistFile) -> Graph | None:
 
 @blueprint.get("/catalog")
 def catalog() -> Response:
-    fmt = negotiate(VIEW_FORMATS)
+    fmt = negotiate(mt.DOCUMENT_OFFERS)
     key, graph = catalog_graph()
     if not len(graph):
         raise problem(404, "this build has no catalogue graph: run `lodpub build`")
-    manifest = read_manifest(_dist())
+    manifest = _manifest()
 
-    def page(lang: str) -> str:
-        return render_template(
-            "catalog.html",
-            lang=lang,
-            t=TEXTS[lang],
+    def page(lang: str, alternates: list) -> str:
+        return render_page(
+            "about/catalog.html",
+            lang,
+            ABOUT,
             c=catalog_view(graph, lang),
             dumps=manifest.dumps() if manifest else [],
             href=_href,
             dump_href=lambda f: f"{request.script_root}/{f.name}",
-            alternates=[a for a in _alternates() if a[0] is not mt.HTML],
+            alternates=alternates,
         )
 
     return _document(key, graph, fmt, page)
@@ -243,7 +214,7 @@ def _file(pick: Callable[[Manifest], DistFile | None]) -> Response:
     """
     dist = _dist()
     for fresh in (False, True):
-        manifest = read_manifest(dist, fresh=fresh)
+        manifest = _manifest(fresh)
         entry = pick(manifest) if manifest else None
         if entry is None:
             raise NotFound("no such file in this build")

@@ -1,4 +1,4 @@
-"""What the VoID and catalogue HTML pages show, read out of RDF once, plus their texts.
+"""What the VoID and catalogue HTML pages show, read out of RDF once.
 
 Why view models: templates stay free of RDF navigation (and Python free of HTML), and the
 catalogue page is built from the *same* graph the RDF formats serialise, so the page can
@@ -13,19 +13,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 from rdflib.term import Node
 
-from publisher.namespaces import LOCN, PREFIXES, SMP, SPDX, VCARD
+from publisher.namespaces import LOCN, SMP, SPDX, VCARD
 
 IANA_MEDIA_TYPES = ("https://www.iana.org/assignments/media-types/",
                     "http://www.iana.org/assignments/media-types/")  # fmt: skip
-_NAMESPACES = sorted(((str(ns), prefix) for prefix, ns in PREFIXES.items()), reverse=True)
-
-
-def curie(iri: str) -> str:
-    """``smp:Action`` for a known namespace (longest match), else the IRI itself."""
-    for namespace, prefix in _NAMESPACES:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
 
 
 def local_name(iri: str) -> str:
@@ -176,98 +167,3 @@ def catalog_view(graph: Graph, lang: str) -> CatalogView | None:
     )
 
 
-TEXTS: dict[str, dict[str, str]] = {
-    "it": {
-        "void_title": "Descrizione VoID del dataset",
-        "void_intro": "Statistiche calcolate con SPARQL sui dati pubblicati: coincidono con "
-        "i COUNT che l'endpoint restituisce. Il dataset complessivo è il grafo di default "
-        "dell'endpoint (l'unione dei grafi con nome); ogni città è un sottoinsieme, cioè il "
-        "suo grafo con nome.",
-        "catalog_title": "Catalogo DCAT-AP_IT",
-        "formats": "Altri formati",
-        "dataset": "Dataset",
-        "all": "Tutte le città (grafo di default)",
-        "graph": "Grafo con nome",
-        "triples": "Triple",
-        "entities": "Entità (IRI)",
-        "subjects": "Soggetti distinti",
-        "objects": "Oggetti distinti",
-        "properties": "Proprietà",
-        "classes": "Classi",
-        "class": "Classe",
-        "property": "Proprietà",
-        "vocabularies": "Vocabolari usati",
-        "dumps": "Dump",
-        "file": "File",
-        "media_type": "Tipo di media",
-        "size": "Byte",
-        "checksum": "Checksum",
-        "example": "Risorsa di esempio",
-        "endpoint": "Endpoint SPARQL",
-        "modified": "Modificato",
-        "licence": "Licenza",
-        "publisher": "Editore",
-        "identifier": "Identificativo",
-        "themes": "Temi",
-        "frequency": "Frequenza di aggiornamento",
-        "rights_holder": "Titolare dei diritti",
-        "contact": "Contatto",
-        "spatial": "Copertura geografica",
-        "distributions": "Distribuzioni",
-        "format": "Formato",
-        "service": "Servizio dati",
-        "serves": "Serve i dataset",
-        "description": "Descrizione",
-        "fictional": "DATI FITTIZI: questa città non esiste.",
-        "void_link": "Descrizione VoID (statistiche)",
-        "catalog_link": "Catalogo DCAT-AP_IT",
-        "context": "Contesto JSON-LD",
-        "download": "scarica",
-    },
-    "en": {
-        "void_title": "VoID description of the dataset",
-        "void_intro": "Statistics computed with SPARQL over the published data: they equal "
-        "the COUNTs the endpoint returns. The whole dataset is the endpoint's default graph "
-        "(the union of the named graphs); each city is a subset, i.e. its named graph.",
-        "catalog_title": "DCAT-AP_IT catalogue",
-        "formats": "Other formats",
-        "dataset": "Dataset",
-        "all": "All cities (default graph)",
-        "graph": "Named graph",
-        "triples": "Triples",
-        "entities": "Entities (IRIs)",
-        "subjects": "Distinct subjects",
-        "objects": "Distinct objects",
-        "properties": "Properties",
-        "classes": "Classes",
-        "class": "Class",
-        "property": "Property",
-        "vocabularies": "Vocabularies used",
-        "dumps": "Dumps",
-        "file": "File",
-        "media_type": "Media type",
-        "size": "Bytes",
-        "checksum": "Checksum",
-        "example": "Example resource",
-        "endpoint": "SPARQL endpoint",
-        "modified": "Modified",
-        "licence": "Licence",
-        "publisher": "Publisher",
-        "identifier": "Identifier",
-        "themes": "Themes",
-        "frequency": "Update frequency",
-        "rights_holder": "Rights holder",
-        "contact": "Contact",
-        "spatial": "Spatial coverage",
-        "distributions": "Distributions",
-        "format": "Format",
-        "service": "Data service",
-        "serves": "Serves the datasets",
-        "description": "Description",
-        "fictional": "FICTIONAL DATA: this city does not exist.",
-        "void_link": "VoID description (statistics)",
-        "catalog_link": "DCAT-AP_IT catalogue",
-        "context": "JSON-LD context",
-        "download": "download",
-    },
-}

@@ -23,8 +23,8 @@ Definitions (VoID §4.5, §4.6), each one a single SPARQL aggregate:
 - ``void:vocabulary`` = the namespaces of every predicate and class used (the IRI up to its
   last ``#`` or ``/``).
 
-This module knows nothing about HTTP; ``publisher.web.meta`` caches the result per data
-version.
+This module knows nothing about HTTP; ``publisher.web.about.routes`` caches the result per
+data version.
 """
 
 from __future__ import annotations
@@ -41,25 +41,7 @@ from publisher import mediatypes as mt
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.namespaces import bind_prefixes
 from publisher.store import Store
-
-TEXTS: dict[str, dict[str, str]] = {
-    "title": {
-        "it": "Masterplan smart city in Linked Open Data: tutte le città",
-        "en": "Smart-city masterplans as Linked Open Data: all cities",
-    },
-    "description": {
-        "it": "Il grafo di default dell'endpoint SPARQL, cioè l'unione di tutti i grafi con "
-        "nome: i dati di ogni città (un sottoinsieme VoID per città), l'ontologia con i "
-        "vocabolari controllati e il catalogo DCAT-AP_IT.",
-        "en": "The SPARQL endpoint's default graph, i.e. the union of every named graph: "
-        "each city's data (one VoID subset per city), the ontology with its controlled "
-        "vocabularies, and the DCAT-AP_IT catalogue.",
-    },
-    "document": {
-        "it": "Descrizione VoID dei masterplan smart city in Linked Open Data",
-        "en": "VoID description of the smart-city masterplans Linked Open Data",
-    },
-}
+from publisher.web.texts import VOID_DOCUMENT
 
 
 @dataclass(frozen=True, order=True)
@@ -107,7 +89,7 @@ class Subset:
 
 
 @dataclass(frozen=True)
-class Description:
+class VoidDocument:
     """Everything the VoID document says; rendered as RDF or as an HTML page."""
 
     iri: str
@@ -204,12 +186,12 @@ def statistics(store: Store, graph: str | None = None) -> Statistics:
     )
 
 
-def describe(
+def statistics_description(
     store: Store,
     base: str,
     licence: str,
     dump_names: Iterable[str],
-) -> Description:
+) -> VoidDocument:
     """Compute the whole description (one SPARQL pass per dataset): call once per version."""
     iris = Iris(base)
     names = sorted(dump_names)
@@ -237,7 +219,7 @@ def describe(
                 stats=statistics(store, graph),
             )
         )
-    return Description(
+    return VoidDocument(
         iri=str(iris.all_datasets()),
         document=str(iris.void_description()),
         base=base,
@@ -290,7 +272,7 @@ def _add_statistics(graph: Graph, node: URIRef, stats: Statistics) -> None:
         graph.add((part, VOID.distinctObjects, _count(prop.distinct_objects)))
 
 
-def _add_common(graph: Graph, node: URIRef, desc: Description) -> None:
+def _add_common(graph: Graph, node: URIRef, desc: VoidDocument) -> None:
     graph.add((node, RDF.type, VOID.Dataset))
     graph.add((node, VOID.sparqlEndpoint, URIRef(desc.endpoint)))
     graph.add((node, DCTERMS.license, URIRef(desc.licence)))
@@ -301,19 +283,19 @@ def _add_common(graph: Graph, node: URIRef, desc: Description) -> None:
         graph.add((node, VOID.feature, URIRef(fmt.w3c_iri)))
 
 
-def void_graph(desc: Description) -> Graph:
+def void_graph(desc: VoidDocument) -> Graph:
     """The VoID document as RDF; every IRI in it is canonical (under the base IRI)."""
     graph = bind_prefixes(Graph())
     top, document = URIRef(desc.iri), URIRef(desc.document)
     graph.add((document, RDF.type, VOID.DatasetDescription))
     graph.add((document, FOAF.primaryTopic, top))
     graph.add((document, DCTERMS.modified, Literal(desc.built_at, datatype=XSD.dateTime)))
-    for lang, text in TEXTS["document"].items():
+    for lang, text in VOID_DOCUMENT["document"].items():
         graph.add((document, DCTERMS.title, Literal(text, lang=lang)))
 
     _add_common(graph, top, desc)
     for key in ("title", "description"):
-        for lang, text in TEXTS[key].items():
+        for lang, text in VOID_DOCUMENT[key].items():
             graph.add((top, DCTERMS[key], Literal(text, lang=lang)))
     graph.add((top, FOAF.homepage, URIRef(desc.homepage)))
     graph.add((top, RDFS.seeAlso, URIRef(desc.catalog)))

@@ -9,7 +9,7 @@
   parameter form; ``?format=`` (``json``, ``rows``, ``csv``, ``tsv``, ``xml``, ``html``)
   wins over Accept. ``?lang=`` is also the HTML page's language; for a query with a ``lang``
   parameter, the HTML page's negotiated language is its value unless given.
-- ``GET /openapi.json``: OpenAPI 3 for these operations (:mod:`publisher.web.openapi`).
+- ``GET /openapi.json``: OpenAPI 3 for these operations (:mod:`publisher.web.api.openapi`).
 
 CORS, Vary, Last-Modified, Cache-Control and 304s come from ``caching`` as everywhere; the
 ETag also covers the query files, so editing a ``.rq`` file changes it.
@@ -20,22 +20,23 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from publisher import mediatypes as mt
 from publisher import named_queries as nq
 from publisher.client import Cell, Table, compact
 from publisher.iris import Iris
 from publisher.mediatypes import Format
-from publisher.web.app import problem, state
-from publisher.web.caching import representation_etag, vary_on
-from publisher.web.negotiation import (
+from publisher.web.api.openapi import document as openapi_document
+from publisher.web.context import problem, state
+from publisher.web.http.caching import representation_etag, vary_on
+from publisher.web.http.html import html_response, render_page
+from publisher.web.http.negotiation import (
     NotAcceptableFormat,
     UnknownFormat,
     accepted_format_values,
@@ -45,8 +46,9 @@ from publisher.web.negotiation import (
     format_tokens,
     negotiate_language,
 )
+from publisher.web.texts import QUERIES
 
-blueprint = Blueprint("queries", __name__)
+blueprint = Blueprint("api", __name__)
 
 ROWS_JSON = Format("rows", "application/json", "json", "")
 LIST_JSON = Format("json", "application/json", "json", "")
@@ -65,10 +67,6 @@ class Loaded:
     queries: dict[str, nq.NamedQuery]
 
 
-_lock = threading.Lock()
-_loaded: dict[Path, Loaded] = {}
-
-
 def queries_dir() -> Path:
     """The configured folder of named queries."""
     return state().config.path("queries_dir")
@@ -79,12 +77,10 @@ def loaded() -> Loaded:
     whose details go to the log, as for any server fault)."""
     directory = queries_dir()
     signature = hashlib.sha256(repr(nq.signature(directory)).encode()).hexdigest()
-    current = _loaded.get(directory)
-    if current is None or current.signature != signature:
-        with _lock:
-            current = Loaded(signature, nq.load_dir(directory))
-            _loaded[directory] = current
-    return current
+    memo = state().memo("api.queries", 4)
+    return memo.get(
+        (str(directory), signature), lambda: Loaded(signature, nq.load_dir(directory))
+    )
 
 
 def context() -> nq.Context:
@@ -138,7 +134,7 @@ def index() -> Response:
     root = request.script_root
     if fmt is LIST_JSON:
         body = {
-            "queries": [describe(q, base, root) for q in current.queries.values()],
+            "queries": [query_summary(q, base, root) for q in current.queries.values()],
             "openapi": f"{root}/openapi.json",
         }
         response = Response(
@@ -147,15 +143,10 @@ def index() -> Response:
     else:
         vary_on("Accept-Language")
         lang = negotiate_language()
-        page = render_template(
-            "queries.html",
-            lang=lang,
-            t=TEXTS[lang],
-            queries=list(current.queries.values()),
-            root=root,
+        page = render_page(
+            "api/queries.html", lang, QUERIES, queries=list(current.queries.values())
         )
-        response = Response(page, content_type=content_type(mt.HTML))
-        response.headers["Content-Language"] = lang
+        response = html_response(page, lang)
     return finish(response, current.signature)
 
 
@@ -200,12 +191,10 @@ def run(name: str) -> Response:
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    from publisher.web.openapi import document
-
     current = loaded()
     shared = state()
     server = request.host_url.rstrip("/") + request.script_root
-    body = document(
+    body = openapi_document(
         list(current.queries.values()),
         server_url=server,
         cities=context().cities or (),
@@ -235,7 +224,7 @@ def request_values(query: nq.NamedQuery) -> dict[str, str]:
     return given
 
 
-def describe(query: nq.NamedQuery, base: str, root: str) -> dict[str, Any]:
+def query_summary(query: nq.NamedQuery, base: str, root: str) -> dict[str, Any]:
     """A query's metadata as JSON (``/queries``)."""
     return {
         "name": query.name,
@@ -304,10 +293,10 @@ def html_page(
     query_string = urlencode(chosen)
     url = here + (f"?{query_string}" if query_string else "")
     table = outcome[1] if outcome else None
-    page = render_template(
-        "query.html",
-        lang=lang,
-        t=TEXTS[lang],
+    page = render_page(
+        "api/query.html",
+        lang,
+        QUERIES,
         q=query,
         values=filled,
         cities=context().cities or (),
@@ -326,54 +315,7 @@ def html_page(
             + [f"-p {shlex.quote(f'{k}={v}')}" for k, v in chosen.items()]
             + [f"--endpoint {shlex.quote(request.host_url.rstrip('/') + root + '/sparql')}"]
         ),
-        root=root,
     )
-    response = Response(page, status=status, content_type=content_type(mt.HTML))
-    response.headers["Content-Language"] = lang
-    return response
+    return html_response(page, lang, status)
 
 
-TEXTS: dict[str, dict[str, str]] = {
-    "it": {
-        "title": "Domande pronte",
-        "intro": "Le domande che i ricercatori fanno ai masterplan, come query con nome: "
-        "le stesse per ogni città, così i confronti sono riproducibili. Ognuna risponde in "
-        "JSON, CSV e come tabella; i parametri si scelgono nel modulo o nell'URL.",
-        "parameters": "Parametri",
-        "none": "nessuno",
-        "default": "predefinito",
-        "any": "(tutti)",
-        "run": "Esegui",
-        "result": "Risultato",
-        "rows": "righe",
-        "empty": "Nessun risultato.",
-        "formats": "Altri formati",
-        "reproduce": "Riprodurre questa risposta",
-        "sparql": "La query SPARQL inviata",
-        "columns": "Colonne",
-        "all": "Tutte le domande",
-        "openapi": "Descrizione OpenAPI",
-        "error": "Parametro non valido",
-    },
-    "en": {
-        "title": "Ready-made questions",
-        "intro": "The questions researchers ask of the masterplans, as named queries: the "
-        "same for every city, so comparisons are reproducible. Each answers in JSON, CSV "
-        "and as a table; choose the parameters in the form or in the URL.",
-        "parameters": "Parameters",
-        "none": "none",
-        "default": "default",
-        "any": "(all)",
-        "run": "Run",
-        "result": "Result",
-        "rows": "rows",
-        "empty": "No results.",
-        "formats": "Other formats",
-        "reproduce": "Reproduce this answer",
-        "sparql": "The SPARQL query sent",
-        "columns": "Columns",
-        "all": "All questions",
-        "openapi": "OpenAPI description",
-        "error": "Invalid parameter",
-    },
-}

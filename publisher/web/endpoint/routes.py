@@ -24,13 +24,13 @@ Choices, documented here because clients depend on them:
 - the media type is negotiated per query form (results formats for SELECT/ASK, RDF for
   CONSTRUCT/DESCRIBE), before the query runs; nothing acceptable → **406** listing what is
   available. ``?format=`` wins over Accept.
-- ``GET /sparql`` without a query returns the service description (Turtle by default,
-  RDF/XML, JSON-LD, N-Triples) or, for browsers, an HTML query form.
+- ``GET /sparql`` without a query returns the service description (``service``: Turtle by
+  default, every document format) or, for browsers, an HTML query form.
 
 Limits (``limits:`` in the configuration, see ``docs/operations.md``):
 
 - a query text longer than ``max_query_bytes`` (UTF-8) → **413**; the request target and
-  body limits are checked for every route by ``publisher.web.ops``;
+  body limits are checked for every route by ``publisher.web.http.limits``;
 - results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE).
   A cut result is never silent: ``X-Result-Truncated: true; limit=N`` on the response and,
   where the format has room, a marker in the body (``head.link`` / ``<link href>`` to
@@ -43,36 +43,26 @@ Limits (``limits:`` in the configuration, see ``docs/operations.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Response, render_template, request
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, RDF, RDFS, VOID, XSD
+from flask import Blueprint, Response, request
 from werkzeug.http import parse_options_header
 
-from publisher import mediatypes as mt
-from publisher.iris import Iris
-from publisher.mediatypes import Format
-from publisher.namespaces import SD, bind_prefixes
-from publisher.store import ProtocolDataset, QueryResult, ResultKind, Store, query_form
-from publisher.store.embedded import Capped
-from publisher.web.app import problem, state
-from publisher.web.caching import ordered_methods, vary_on
-from publisher.web.negotiation import content_type, negotiate, negotiate_language
+from publisher.store import ProtocolDataset, ResultKind, query_form
+from publisher.web.context import problem, state
+from publisher.web.endpoint.service import service_description
+from publisher.web.http.caching import ordered_methods
+from publisher.web.http.links import TRUNCATION_HEADER, limits_url
+from publisher.web.http.negotiation import content_type, negotiate
 
-blueprint = Blueprint("sparql", __name__)
+blueprint = Blueprint("endpoint", __name__)
 
 ALLOW = ordered_methods(("GET", "POST", "HEAD", "OPTIONS"))
 QUERY_MEDIA_TYPES = ("application/sparql-query", "application/x-www-form-urlencoded")
 UPDATE_MEDIA_TYPE = "application/sparql-update"
 UTF8_NAMES = ("utf-8", "utf8", "us-ascii", "ascii")
 MAX_PARAMETERS = 1000
-# Service description formats, server preference first (curl's */* gets Turtle).
-SD_FORMATS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
-_RDFLIB_NAMES = {mt.TURTLE: "turtle", mt.JSONLD: "json-ld", mt.RDFXML: "xml", mt.NTRIPLES: "nt"}
 UPDATE_REFUSED = "SPARQL Update is not allowed: this is a read-only endpoint"
-TRUNCATION_HEADER = "X-Result-Truncated"
 
 
 @dataclass(frozen=True)
@@ -87,7 +77,7 @@ class Operation:
 @blueprint.route(
     "/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False
 )
-def endpoint() -> Response:
+def sparql() -> Response:
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": ALLOW})
     operation = read_operation()
@@ -194,191 +184,9 @@ def run_query(operation: Operation) -> Response:
     result = state().store.query(operation.query, operation.dataset or None)
     if fmt is None or fmt not in result.formats:
         fmt = negotiate(result.formats, operation.formats)
-    capped = _capped(result, fmt, int(state().config["limits"]["max_result_rows"]))
+    max_rows = int(state().config["limits"]["max_result_rows"])
+    capped = result.serialize_capped(fmt, max_rows, limits_url())
     response = Response(capped.data, content_type=content_type(fmt))
     if capped.truncated:
         response.headers[TRUNCATION_HEADER] = f"true; limit={capped.limit}"
     return response
-
-
-def _capped(result: QueryResult, fmt: Format, max_rows: int) -> Capped:
-    """The result under the row cap (stores that cannot cap serialise it whole)."""
-    from publisher.web.ops import limits_url
-
-    writer = getattr(result, "serialize_capped", None)
-    if writer is None:
-        return Capped(result.serialize(fmt), False, None, None)
-    return writer(fmt, max_rows, limits_url())
-
-
-def service_description(format_values: list[str]) -> Response:
-    """The SPARQL 1.1 Service Description, or the HTML query page for browsers."""
-    fmt = negotiate(SD_FORMATS, format_values)
-    vary_on("Accept-Language")  # the same URL serves an HTML page that is language-dependent
-    shared = state()
-    endpoint_url = request.base_url
-    root = request.host_url + request.script_root.lstrip("/")
-    root = root if root.endswith("/") else root + "/"
-    if fmt == mt.HTML:
-        lang = negotiate_language()
-        page = render_template(
-            "sparql.html",
-            lang=lang,
-            t=TEXTS[lang],
-            endpoint=endpoint_url,
-            root=root,
-            examples=EXAMPLES,
-            graphs=[(g, shared.store.count_triples(g)) for g in shared.store.graphs()],
-            total=shared.store.count_triples(),
-            sd_formats=[f for f in SD_FORMATS if f != mt.HTML],
-            result_formats=FORM_FORMATS,
-        )
-        response = Response(page, content_type=content_type(fmt))
-        response.headers["Content-Language"] = lang
-        return response
-    data = _sd_bytes(shared.store, endpoint_url, root, shared.config.base_iri, fmt)
-    return Response(data, content_type=content_type(fmt))
-
-
-# Keyed by data version (not by store object, so a replaced store is not kept alive) and by
-# the endpoint URL, which is part of the description. Cleared when full: the Host header
-# is client-controlled, so the number of keys must stay bounded.
-_SD_CACHE_SIZE = 64
-_sd_graphs: dict[tuple[str, str, str, str], Graph] = {}
-_sd_documents: dict[tuple[str, str, str, str, str], bytes] = {}
-
-
-def _sd_bytes(store: Store, endpoint: str, root: str, base: str, fmt: Format) -> bytes:
-    key = (store.version, endpoint, root, base, fmt.name)
-    data = _sd_documents.get(key)
-    if data is None:
-        graph_key = key[:4]
-        graph = _sd_graphs.get(graph_key)
-        if graph is None:
-            graph = _remember(_sd_graphs, graph_key, _sd_graph(store, endpoint, root, base))
-        data = graph.serialize(format=_RDFLIB_NAMES[fmt], encoding="utf-8")
-        _remember(_sd_documents, key, data)
-    return data
-
-
-def _remember(cache: dict, key: tuple, value: Any) -> Any:
-    if len(cache) >= _SD_CACHE_SIZE:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
-def _sd_graph(store: Store, endpoint: str, root: str, base: str) -> Graph:
-    """The service description: built once per data version and endpoint URL."""
-    iris = Iris(base)
-    graph = bind_prefixes(Graph())
-    service = iris.data_service()
-    endpoint_ref = URIRef(endpoint)
-    void_url, catalog_url = URIRef(root + ".well-known/void"), URIRef(root + "catalog")
-    graph.add((service, RDF.type, SD.Service))
-    graph.add((service, RDF.type, DCAT.DataService))
-    graph.add((service, SD.endpoint, endpoint_ref))
-    graph.add((service, DCAT.endpointURL, endpoint_ref))
-    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
-    for fmt in (*mt.RESULTS_FORMATS, *mt.RDF_FORMATS):
-        graph.add((service, SD.resultFormat, URIRef(fmt.w3c_iri)))
-    graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    graph.add((service, RDFS.seeAlso, void_url))
-    graph.add((service, RDFS.seeAlso, catalog_url))
-    graph.add((iris.catalog(), DCAT.service, service))
-
-    dataset = BNode()
-    graph.add((service, SD.defaultDataset, dataset))
-    graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, RDF.type, VOID.Dataset))
-    graph.add((dataset, VOID.sparqlEndpoint, endpoint_ref))
-    graph.add((dataset, RDFS.seeAlso, void_url))
-    default_graph = BNode()
-    graph.add((dataset, SD.defaultGraph, default_graph))
-    graph.add((default_graph, RDF.type, SD.Graph))
-    graph.add((default_graph, VOID.triples, _count(store.count_triples())))
-    for name in store.graphs():
-        named, inner = BNode(), BNode()
-        graph.add((dataset, SD.namedGraph, named))
-        graph.add((named, RDF.type, SD.NamedGraph))
-        graph.add((named, SD.name, URIRef(name)))
-        graph.add((named, SD.graph, inner))
-        graph.add((inner, RDF.type, SD.Graph))
-        graph.add((inner, VOID.triples, _count(store.count_triples(name))))
-    return graph
-
-
-def _count(value: int) -> Literal:
-    return Literal(value, datatype=XSD.integer)
-
-
-# --- the HTML page ----------------------------------------------------------------------
-FORM_FORMATS: tuple[Format, ...] = (
-    *mt.RESULTS_FORMATS, mt.TURTLE, mt.JSONLD, mt.RDFXML, mt.NTRIPLES
-)
-
-EXAMPLES: tuple[tuple[str, str, str], ...] = (
-    (
-        "Grafi e numero di triple",
-        "Graphs and their triple counts",
-        "SELECT ?graph (COUNT(*) AS ?triples)\nWHERE { GRAPH ?graph { ?s ?p ?o } }\n"
-        "GROUP BY ?graph\nORDER BY ?graph",
-    ),
-    (
-        "Classi più usate",
-        "Most used classes",
-        "SELECT ?class (COUNT(?s) AS ?instances)\nWHERE { ?s a ?class }\n"
-        "GROUP BY ?class\nORDER BY DESC(?instances)\nLIMIT 25",
-    ),
-    (
-        "Etichette in italiano",
-        "Labels in Italian",
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-        "SELECT ?resource ?label\nWHERE {\n  ?resource rdfs:label ?label\n"
-        '  FILTER(langMatches(lang(?label), "it"))\n}\nLIMIT 25',
-    ),
-    (
-        "Un grafo RDF (CONSTRUCT)",
-        "An RDF graph (CONSTRUCT)",
-        "CONSTRUCT { ?s ?p ?o }\nWHERE { ?s ?p ?o }\nLIMIT 20",
-    ),
-)
-
-TEXTS: dict[str, dict[str, str]] = {
-    "it": {
-        "title": "Endpoint SPARQL",
-        "intro": "Interroga i dati aperti collegati dei masterplan con SPARQL 1.1 "
-        "(solo lettura). Il grafo di default è l'unione di tutti i grafi con nome.",
-        "query": "Query",
-        "format": "Formato del risultato",
-        "auto": "automatico (intestazione Accept)",
-        "run": "Esegui",
-        "examples": "Esempi",
-        "try": "prova",
-        "dataset": "Dati",
-        "graph": "Grafo",
-        "triples": "triple",
-        "total": "Grafo di default (unione)",
-        "description": "Descrizione del servizio",
-        "void": "Descrizione VoID del dataset",
-        "catalog": "Catalogo DCAT-AP_IT",
-    },
-    "en": {
-        "title": "SPARQL endpoint",
-        "intro": "Query the masterplans' Linked Open Data with SPARQL 1.1 (read-only). "
-        "The default graph is the union of all named graphs.",
-        "query": "Query",
-        "format": "Result format",
-        "auto": "automatic (Accept header)",
-        "run": "Run",
-        "examples": "Examples",
-        "try": "try it",
-        "dataset": "Data",
-        "graph": "Graph",
-        "triples": "triples",
-        "total": "Default graph (union)",
-        "description": "Service description",
-        "void": "VoID description of the dataset",
-        "catalog": "DCAT-AP_IT catalogue",
-    },
-}

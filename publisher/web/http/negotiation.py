@@ -27,7 +27,7 @@ Rules (each one tested in ``tests/test_negotiation.py``):
 - **Languages**: ``?lang=`` (it|en) wins, else Accept-Language, else Italian.
 
 Every header that influenced a choice is recorded for the response's ``Vary`` (see
-``publisher.web.caching``), so callers never have to remember it.
+``publisher.web.http.caching``), so callers never have to remember it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from werkzeug.http import parse_accept_header, parse_list_header, parse_options_
 
 from publisher import mediatypes as mt
 from publisher.mediatypes import Format
-from publisher.web.caching import vary_on
+from publisher.web.http.caching import vary_on
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
 DEFAULT_LANGUAGE = "it"

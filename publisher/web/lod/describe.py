@@ -203,23 +203,16 @@ def page_context_query(thing: str, masterplan: bool = False) -> str:
     return f"CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?lv . }}\nWHERE {{\n  {union}\n}}"
 
 
-_term_labels: dict[str, dict[str, dict[str, str]]] = {}
-
-
 def term_labels(store: Store) -> dict[str, dict[str, str]]:
-    """``{term IRI: {lang: label}}`` of the ontology's classes and properties, read once per
-    data version (pages name properties and types with them)."""
-    cached = _term_labels.get(store.version)
-    if cached is None:
-        data = store.query(
-            f'SELECT ?t ?l WHERE {{ ?t <{RDFS.label}> ?l . FILTER(STRSTARTS(STR(?t), "{SMP}")) }}'
-        ).serialize(mt.RESULTS_JSON)
-        cached = defaultdict(dict)
-        for row in json.loads(data)["results"]["bindings"]:
-            cached[row["t"]["value"]][row["l"].get("xml:lang", "")] = row["l"]["value"]
-        _term_labels.clear()  # one data version at a time
-        _term_labels[store.version] = cached
-    return cached
+    """``{term IRI: {lang: label}}`` of the ontology's classes and properties (pages name
+    properties and types with them; the routes keep them once per data version)."""
+    data = store.query(
+        f'SELECT ?t ?l WHERE {{ ?t <{RDFS.label}> ?l . FILTER(STRSTARTS(STR(?t), "{SMP}")) }}'
+    ).serialize(mt.RESULTS_JSON)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in json.loads(data)["results"]["bindings"]:
+        labels[row["t"]["value"]][row["l"].get("xml:lang", "")] = row["l"]["value"]
+    return labels
 
 
 def document_triples(description: Description, iris: Iris) -> list[ox.Triple]:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS, XSD
 
 from publisher.namespaces import L0, VCARD
-from publisher.web.negotiation import LANGUAGES
+from publisher.web.http.negotiation import LANGUAGES
 from publisher.web.texts import MONTHS
 
 # Where a name may be, best first.
@@ -64,16 +64,6 @@ def pick(literals: list[ox.Literal], lang: str) -> ox.Literal | None:
 
 def text(literal: ox.Literal | None) -> Text | None:
     return None if literal is None else Text(literal.value, literal.language or None)
-
-
-def curie(iri: str, prefixes: dict[str, str]) -> str:
-    """``prefix:local`` with the longest matching namespace, else the IRI itself."""
-    best = max(
-        ((p, ns) for p, ns in prefixes.items() if iri.startswith(ns) and iri != ns),
-        key=lambda item: len(item[1]),
-        default=None,
-    )
-    return f"{best[0]}:{iri[len(best[1]) :]}" if best else iri
 
 
 # --- numbers, money, dates ----------------------------------------------------------------

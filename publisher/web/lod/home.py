@@ -16,8 +16,8 @@ from publisher.iris import Iris
 from publisher.mediatypes import BY_MEDIA_TYPE
 from publisher.namespaces import SMP
 from publisher.store import Store
-from publisher.web.describe import Description, Term, run_construct
-from publisher.web.pages import Link, PageBuilder
+from publisher.web.lod.describe import Description, Term, run_construct
+from publisher.web.lod.pages import Link, PageBuilder
 
 
 @dataclass(frozen=True)

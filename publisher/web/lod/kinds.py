@@ -1,12 +1,17 @@
-"""The facts each kind of page shows, on top of the generic table every page has.
+"""The page kinds: which resources get which page, and the facts each kind shows.
 
-The kind comes from the resource's ``rdf:type`` (see :func:`kind_of`); a resource of any
-other type gets the generic page (its statements and what points to it), so nothing the
-store holds is without a page.
+:data:`KINDS` is the one table of page kinds: each row names the ``rdf:type`` IRIs that
+select it, the function that reads its facts (on top of the generic table every page has)
+and its template (in ``templates/lod/``). The first row whose types the resource has wins
+(see :func:`kind_of`); a resource of any other type gets the generic page (its statements
+and what points to it), so nothing the store holds is without a page. Adding a kind is one
+row here, its facts function and its template (docs/architecture.md, "Add a page kind").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
@@ -14,31 +19,10 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDFS, SKOS
 
 from publisher.iris import Iris
 from publisher.namespaces import COV, L0, RO, SCHEMA, SMP
-from publisher.web.describe import Description
-from publisher.web.page_parts import P, by_label, grouped, natural, notation, period, roles, url
-from publisher.web.page_plan import masterplan
-from publisher.web.pages import PageBuilder
-
-TYPE_KINDS: tuple[tuple[str, str], ...] = (
-    (str(SMP.Masterplan), "masterplan"),
-    (str(SMP.Action), "action"),
-    (str(SMP.RoleAssignment), "role"),
-    (str(SMP.MethodologyPhase), "phase"),
-    (str(SMP.SourceDocument), "source"),
-    (str(SMP.WorkTable), "table"),
-    (str(SKOS.ConceptScheme), "scheme"),
-    (str(SKOS.Concept), "concept"),
-    (str(SMP.SteeringCommittee), "organisation"),
-    (str(ORG.Organization), "organisation"),
-    (str(FOAF.Agent), "organisation"),
-)
-
-
-def kind_of(description: Description, iris: Iris) -> str:
-    types = description.types(description.thing)
-    kind = next((k for t, k in TYPE_KINDS if t in types), "generic")
-    path = iris.local_path(description.thing.value) or ""
-    return "theme" if kind == "concept" and path.startswith("id/") else kind
+from publisher.web.lod.describe import Description
+from publisher.web.lod.pages import PageBuilder
+from publisher.web.lod.parts import P, by_label, grouped, natural, notation, period, roles, url
+from publisher.web.lod.plan import masterplan
 
 
 # --- one function per kind -------------------------------------------------------------------
@@ -159,18 +143,50 @@ def concept(b: PageBuilder) -> dict[str, Any]:
     }
 
 
-FACTS = {
-    "masterplan": masterplan,
-    "action": action,
-    "role": role,
-    "phase": phase,
-    "source": source,
-    "organisation": organisation,
-    "table": table,
-    "theme": theme,
-    "concept": concept,
-    "scheme": concept,
-}
+Facts = Callable[[PageBuilder], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PageKind:
+    """One kind of page: the types that select it, its facts and its template."""
+
+    name: str
+    types: tuple[str, ...]
+    facts: Facts
+    template: str
+    under: str = ""  # only for things whose path starts with this (themes: id/…)
+
+
+def _kind(name: str, facts: Facts, *types: object, template: str = "", under: str = "") -> PageKind:
+    return PageKind(
+        name, tuple(str(t) for t in types), facts, template or f"lod/resource_{name}.html", under
+    )
+
+
+# First match wins: a ConceptScheme is a scheme even if it is also a Concept, and a concept
+# under id/ (a masterplan's theme) is a theme, not a vocabulary concept.
+KINDS: tuple[PageKind, ...] = (
+    _kind("masterplan", masterplan, SMP.Masterplan),
+    _kind("action", action, SMP.Action),
+    _kind("role", role, SMP.RoleAssignment),
+    _kind("phase", phase, SMP.MethodologyPhase),
+    _kind("source", source, SMP.SourceDocument),
+    _kind("table", table, SMP.WorkTable),
+    _kind("scheme", concept, SKOS.ConceptScheme, template="lod/resource_concept.html"),
+    _kind("theme", theme, SKOS.Concept, under="id/"),
+    _kind("concept", concept, SKOS.Concept),
+    _kind("organisation", organisation, SMP.SteeringCommittee, ORG.Organization, FOAF.Agent),
+)
+GENERIC = PageKind("generic", (), lambda b: {}, "lod/resource.html")
+
+
+def kind_of(description: Description, iris: Iris) -> PageKind:
+    """The first kind whose types the resource has (and whose path prefix it is under)."""
+    types = description.types(description.thing)
+    path = iris.local_path(description.thing.value) or ""
+    return next(
+        (k for k in KINDS if types.intersection(k.types) and path.startswith(k.under)), GENERIC
+    )
 
 
 def page(
@@ -180,13 +196,13 @@ def page(
     term_labels: dict[str, dict[str, str]],
     root: str = "",
     keep_lang: bool = False,
-) -> dict[str, Any]:
-    """Everything a resource page shows: the generic parts and the facts of its kind."""
+) -> tuple[dict[str, Any], PageKind]:
+    """Everything a resource page shows (the generic parts and the facts of its kind), and
+    the kind, whose template shows it."""
     b = PageBuilder(description, lang, iris, term_labels, root, keep_lang)
     kind = kind_of(description, iris)
-    facts = FACTS[kind](b) if kind in FACTS else {}
-    return {
-        "kind": kind,
+    view = {
+        "kind": kind.name,
         "title": b.name(b.thing),
         "iri": b.thing.value,
         "types": b.types(),
@@ -194,5 +210,6 @@ def page(
         "sources": b.sources(),
         "rows": b.rows(b.thing),
         "incoming": b.incoming(),
-        "facts": facts,
+        "facts": kind.facts(b),
     }
+    return view, kind

@@ -2,7 +2,7 @@
 
 Templates get strings and :class:`Link` objects only, never RDF terms, so they stay simple
 and every decision (which label, which language, which link) is made and tested here. The
-facts specific to each kind of page are built in ``publisher.web.page_kinds``.
+facts specific to each kind of page are built in ``publisher.web.lod.kinds``.
 
 Links between pages are local paths (``/id/...``, ``/vocab/...``, ``/ontology#Term``), so
 browsing works on whatever host the server runs; when the reader chose the language with
@@ -18,19 +18,18 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, FOAF, RDF
 
 from publisher.iris import Iris
-from publisher.namespaces import SCHEMA, SMP
-from publisher.serialize import SERIALIZATION_PREFIXES
-from publisher.web import display
-from publisher.web.describe import Description, Term
-from publisher.web.display import Text
-from publisher.web.texts import PROPERTY_NAMES, TEXTS
+from publisher.namespaces import SCHEMA, SMP, curie
+from publisher.web.http.links import SAFE
+from publisher.web.lod import display
+from publisher.web.lod.describe import Description, Term
+from publisher.web.lod.display import Text
+from publisher.web.texts import LOD, PROPERTY_NAMES
 
 MAX_NESTING = 4
-# Paths under the base that are not things but that this server (or publisher.web.meta)
+# Paths under the base that are not things but that this server (or publisher.web.about)
 # answers for.
 SERVED_PATHS = ("ontology", "catalog", "sparql", ".well-known/void", "context.jsonld")
 SERVED_PREFIXES = ("dumps/",)
-_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class PageBuilder:
     ) -> None:
         self.d = description
         self.lang = lang
-        self.t = TEXTS[lang]
+        self.t = LOD[lang]
         self.iris = iris
         self.term_labels = term_labels
         self.root = root
@@ -112,7 +111,7 @@ class PageBuilder:
             labels = self.term_labels.get(node.value)
             if labels:
                 return Text(labels.get(self.lang) or next(iter(labels.values())))
-            return Text(display.curie(node.value, SERIALIZATION_PREFIXES))
+            return Text(curie(node.value))
         return Text("—")
 
     def href(self, iri: str) -> tuple[str | None, bool]:
@@ -134,7 +133,7 @@ class PageBuilder:
         )
         if not known:
             return None, False
-        url = f"{self.root}/{quote(path, safe=_SAFE_PATH)}"
+        url = f"{self.root}/{quote(path, safe=SAFE)}"
         if self.keep_lang and not path.startswith(SERVED_PREFIXES):
             url += f"?lang={self.lang}"
         return url + hash_ + fragment, False
@@ -168,7 +167,7 @@ class PageBuilder:
         names = PROPERTY_NAMES.get(predicate)
         text = labels.get(self.lang) or (names[0 if self.lang == "it" else 1] if names else None)
         url, external = self.href(predicate)
-        return Link(text or display.curie(predicate, SERIALIZATION_PREFIXES), url, None, external)
+        return Link(text or curie(predicate), url, None, external)
 
     # --- whole-page parts ----------------------------------------------------------------
     def rows(self, subject: Term, depth: int = 0) -> list[Row]:

@@ -9,8 +9,8 @@ import pyoxigraph as ox
 from rdflib.namespace import ORG, SKOS, TIME
 
 from publisher.namespaces import RO
-from publisher.web.describe import Term
-from publisher.web.pages import Link, PageBuilder
+from publisher.web.lod.describe import Term
+from publisher.web.lod.pages import Link, PageBuilder
 
 P = str  # predicates are plain strings in the description's index
 

@@ -10,10 +10,10 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDFS, SKOS
 
 from publisher.namespaces import L0, RO, SMP, VCARD
-from publisher.web.describe import Term
-from publisher.web.display import Text
-from publisher.web.page_parts import P, by_label, grouped, natural, notation, roles, url
-from publisher.web.pages import Link, PageBuilder, SourceRef
+from publisher.web.lod.describe import Term
+from publisher.web.lod.display import Text
+from publisher.web.lod.pages import Link, PageBuilder, SourceRef
+from publisher.web.lod.parts import P, by_label, grouped, natural, notation, roles, url
 
 FIGURE_ORDER = (
     "actions", "total-investment", "short-term-actions-share", "participants",

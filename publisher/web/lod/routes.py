@@ -28,7 +28,7 @@ runs: request path ``/id/laspezia/masterplan`` is IRI ``<base>id/laspezia/master
 - Trailing slash → **301** to the path without it. Encoded slashes (``%2F``) and empty,
   ``.`` or ``..`` segments → **404**: paths name IRIs, never files.
 
-ETag, Last-Modified, 304, Cache-Control and CORS come from ``publisher.web.caching`` for
+ETag, Last-Modified, 304, Cache-Control and CORS come from ``publisher.web.http.caching`` for
 every response here, 303s and 404s included.
 """
 
@@ -43,41 +43,25 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
-from publisher.web import home as home_page
-from publisher.web import ontology as onto
-from publisher.web.app import problem, state
-from publisher.web.describe import (
-    describe,
-    document_triples,
-    exists,
-    page_context,
-    term_labels,
-)
-from publisher.web.negotiation import content_type, negotiate, negotiate_language
-from publisher.web.page_kinds import page
-from publisher.web.texts import TEXTS
+from publisher.web.context import problem, state
+from publisher.web.http import links
+from publisher.web.http.html import html_response, render_page
+from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.lod import home as home_page
+from publisher.web.lod import ontology as onto
+from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
+from publisher.web.lod.kinds import page
+from publisher.web.texts import LOD
 
-blueprint = Blueprint("resources", __name__)
-
-# Server preference: the first is what */* gets.
-OFFERS: tuple[Format, ...] = (mt.TURTLE, mt.HTML, mt.JSONLD, mt.RDFXML, mt.NTRIPLES)
-EXTENSIONS = tuple(f.extension for f in OFFERS)
-RDF_OFFERS = tuple(f for f in OFFERS if f is not mt.HTML)
-# Page kind -> template; any other kind gets the generic resource.html.
-TEMPLATES = {
-    kind: f"resource_{kind}.html"
-    for kind in ("masterplan", "action", "role", "phase", "source", "organisation", "table",
-                 "theme", "concept")
-} | {"scheme": "resource_concept.html"}  # fmt: skip
-_SAFE = "/:@!$&'()*+,;=-._~%"
+blueprint = Blueprint("lod", __name__)
 
 
 # --- routes --------------------------------------------------------------------------------
 @blueprint.get("/")
 def home() -> Response:
     lang = negotiate_language()
-    view = home_page.home(state().store, _iris(), lang, _root(), "lang" in request.args)
-    return _html(render_template("home.html", home=view, **_ui(lang, "")), lang)
+    view = home_page.home(state().store, _iris(), lang, links.root(), "lang" in request.args)
+    return html_response(render_page("lod/home.html", lang, LOD, here="", home=view), lang)
 
 
 @blueprint.get("/id/<path:rest>")
@@ -109,12 +93,13 @@ def document(rest: str) -> Response:
     if rest.endswith("/"):
         return _moved("doc/" + rest.rstrip("/"))
     iris = _iris()
-    parsed = iris.parse_document("doc/" + rest, EXTENSIONS)
+    offers = mt.DOCUMENT_OFFERS
+    parsed = iris.parse_document("doc/" + rest, tuple(f.extension for f in offers))
     if parsed is None:
         raise problem(404, f"/doc/{rest} is not a document about a thing")
     thing = _find(parsed.thing)
     doc = "doc/" + _path(thing)
-    fmt = mt.BY_EXTENSION[parsed.extension] if parsed.extension else _negotiate(OFFERS, doc)
+    fmt = mt.BY_EXTENSION[parsed.extension] if parsed.extension else _negotiate(doc)
     store = state().store
     description = describe(store, thing)
     if not description.exists:
@@ -123,18 +108,26 @@ def document(rest: str) -> Response:
         lang = negotiate_language()
         page_context(store, description)
         keep = "lang" in request.args
-        view = page(description, lang, iris, term_labels(store), _root(), keep)
-        template = TEMPLATES.get(view["kind"], "resource.html")
-        body = render_template(
-            template, page=view, alternates=_alternates(doc), **_ui(lang, doc + ".html")
+        labels = state().memo("lod.term_labels", 1).get(
+            (), lambda: term_labels(store), version=store.version
         )
-        response = _html(body, lang)
+        view, kind = page(description, lang, iris, labels, links.root(), keep)
+        body = render_page(
+            kind.template,
+            lang,
+            LOD,
+            here=doc + ".html",
+            twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
+            page=view,
+            alternates=links.variants(doc, offers),
+        )
+        response = html_response(body, lang)
     else:
         data = serialize(document_triples(description, iris), fmt)
         response = Response(data, content_type=content_type(fmt))
-    _link(response, doc, OFFERS, describes=thing)
+    _link(response, doc, describes=thing)
     if parsed.extension is None:
-        response.headers["Content-Location"] = _url(f"{doc}.{fmt.extension}")
+        response.headers["Content-Location"] = links.absolute(f"{doc}.{fmt.extension}")
     return response
 
 
@@ -144,22 +137,26 @@ def document(rest: str) -> Response:
 def ontology(ext: str | None) -> Response:
     if ext == "/":
         return _moved("ontology")
-    if ext is not None and ext not in EXTENSIONS:
+    if ext is not None and ext not in {f.extension for f in mt.DOCUMENT_OFFERS}:
         raise problem(404, f"the ontology is not available as .{ext}")
-    fmt = mt.BY_EXTENSION[ext] if ext else _negotiate(OFFERS, "ontology")
-    dist, version = state().config.path("dist_dir"), state().store.version
+    fmt = mt.BY_EXTENSION[ext] if ext else _negotiate("ontology")
+    shared = state()
+    dist, version = shared.config.path("dist_dir"), shared.store.version
+    memo = shared.memo("lod.ontology")
     try:
         if fmt is mt.HTML:
             lang = negotiate_language()
-            head = render_template("ontology_head.html", alternates=_alternates("ontology"))
-            response = _html(onto.html(dist, version, lang, head), lang)
+            alternates = links.variants("ontology", mt.DOCUMENT_OFFERS)
+            head = render_template("lod/ontology_head.html", alternates=alternates)
+            response = html_response(onto.html(memo, dist, version, lang, head), lang)
         else:
-            response = Response(onto.rdf(dist, version, fmt), content_type=content_type(fmt))
+            data = onto.rdf(memo, dist, version, fmt)
+            response = Response(data, content_type=content_type(fmt))
     except onto.OntologyMissing:
         raise problem(404, "this build has no ontology files") from None
-    _link(response, "ontology", OFFERS)
+    _link(response, "ontology")
     if ext is None:
-        response.headers["Content-Location"] = _url(f"ontology.{fmt.extension}")
+        response.headers["Content-Location"] = links.absolute(f"ontology.{fmt.extension}")
     return response
 
 
@@ -173,16 +170,16 @@ def _see_other(path: str) -> Response:
         raise problem(404, f"/{path} names no resource")
     found = _find(thing, check=True)
     doc = "doc/" + _path(found)
-    fmt = _negotiate(OFFERS, doc)
+    fmt = _negotiate(doc)
     target = f"{doc}.{fmt.extension}"
     if fmt is mt.HTML and request.args.get("lang"):
         target += "?lang=" + negotiate_language()
-    location = _url(target)
+    location = links.absolute(target)
     response = Response(
         f"303 See Other: {location}\n", 303, content_type="text/plain; charset=utf-8"
     )
     response.headers["Location"] = location
-    return _link(response, doc, OFFERS)
+    return _link(response, doc)
 
 
 def _find(thing: str, check: bool = False) -> str:
@@ -190,7 +187,7 @@ def _find(thing: str, check: bool = False) -> str:
     characters, percent-encoded (werkzeug decodes paths, IRIs may keep the escapes).
     ``check`` asks the store even for plain ASCII IRIs (a 303 must not point at nothing)."""
     thing = str(thing)
-    encoded = quote(thing, safe=_SAFE + "#?[]")
+    encoded = quote(thing, safe=links.SAFE + "#?[]")
     candidates = [thing] if encoded == thing else [thing, encoded]
     if not check and len(candidates) == 1:
         return thing
@@ -219,51 +216,27 @@ def _path(thing: str) -> str:
     return path
 
 
-def _root() -> str:
-    """This server's URL prefix as seen by pages (``/app`` when mounted under a prefix)."""
-    return request.script_root
-
-
-def _url(path: str) -> str:
-    """An absolute URL on the requesting host (percent-encoded: headers are ASCII)."""
-    host = request.host_url.rstrip("/") + request.script_root
-    return f"{host}/{quote(path, safe=_SAFE + '?=')}"
-
-
-def _alternates(path: str, offers: tuple[Format, ...] = OFFERS) -> list[tuple[str, str]]:
-    return [(f.media_type, _url(f"{path}.{f.extension}")) for f in offers]
-
-
-def _link(
-    response: Response, path: str, offers: tuple[Format, ...], describes: str | None = None
-) -> Response:
-    response.headers["Link"] = _link_value(path, offers, describes)
+def _link(response: Response, path: str, describes: str | None = None) -> Response:
+    response.headers["Link"] = links.link_value(
+        links.variants(path, mt.DOCUMENT_OFFERS), describes
+    )
     return response
 
 
-def _link_value(path: str, offers: tuple[Format, ...], describes: str | None = None) -> str:
-    """Every variant as ``rel="alternate"`` (the form rdflib's JSON-LD loader reads), and
-    the thing a document is about as ``rel="describes"`` (RFC 6892)."""
-    links = [
-        f'<{url}>; rel="alternate"; type="{media}"' for media, url in _alternates(path, offers)
-    ]
-    if describes:
-        links.append(f'<{quote(describes, safe=_SAFE + "#?")}>; rel="describes"')
-    return ", ".join(links)
-
-
-def _negotiate(offers: tuple[Format, ...], path: str) -> Format:
+def _negotiate(path: str) -> Format:
     """negotiation.negotiate, with the variants in a Link header on a 406 as well."""
+    offers = mt.DOCUMENT_OFFERS
     try:
         return negotiate(offers)
     except HTTPException as exc:
-        exc.extra_headers = {"Link": _link_value(path, offers)}  # type: ignore[attr-defined]
+        value = links.link_value(links.variants(path, offers))
+        exc.extra_headers = {"Link": value}  # type: ignore[attr-defined]
         raise
 
 
 def _moved(path: str) -> Response:
     query = request.query_string.decode("latin-1")
-    return redirect(_url(path) + (f"?{query}" if query else ""), 301)  # type: ignore[return-value]
+    return redirect(links.absolute(path) + (f"?{query}" if query else ""), 301)  # type: ignore[return-value]
 
 
 def _refuse_encoded_slashes() -> None:
@@ -274,22 +247,3 @@ def _refuse_encoded_slashes() -> None:
     path = raw.split("?", 1)[0].lower()
     if "%2f" in path or "%5c" in path:
         raise problem(404, "encoded slashes never appear in this server's paths")
-
-
-def _html(body: str | bytes, lang: str) -> Response:
-    response = Response(body, content_type=content_type(mt.HTML))
-    response.headers["Content-Language"] = lang
-    return response
-
-
-def _ui(lang: str, here: str) -> dict:
-    """What every page template needs: texts, language, twins and the language switch."""
-    other = next(code for code in TEXTS if code != lang)
-    return {
-        "lang": lang,
-        "t": TEXTS[lang],
-        "root": _root(),
-        "switch": (other, f"{_root()}/{quote(here, safe=_SAFE)}?lang={other}"),
-        "twins": [(f, f"{_root()}/{quote(here.rsplit('.', 1)[0], safe=_SAFE)}.{f.extension}")
-                  for f in RDF_OFFERS] if here else [],
-    }  # fmt: skip
