@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`
+# (`make test ARGS="tests/test_pages.py -k switch"` passes arguments to pytest).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -19,9 +20,10 @@ build: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check publisher tests examples $(wildcard bench)
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(ARGS)
 
 clean:
 	rm -rf dist .dist.builds .pytest_cache

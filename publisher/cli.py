@@ -134,6 +134,7 @@ def serve_command(
     from werkzeug.serving import run_simple
 
     from publisher.web.app import create_app
+    from publisher.web.context import shared
 
     config = _config(
         config_file,
@@ -157,7 +158,7 @@ def serve_command(
         run_production(config)
         return
     app = create_app(config)
-    start = getattr(app.extensions["lodpub"].store, "start", None)
+    start = getattr(shared(app).store, "start", None)
     if start is not None:  # the query executors, before the server starts its threads
         start()
     server = config["server"]

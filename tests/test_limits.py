@@ -37,6 +37,7 @@ from publisher.store import ServiceNotAllowed, _words, check_query_text, uses_se
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits, QueryCrashed, QueryTimeout, StoreBusy
 from publisher.web.app import create_app
+from publisher.web.context import shared
 
 TIMEOUT_S = 2
 GRACE_S = 2  # the promise: every runaway query ends within the time limit + 2 s
@@ -82,7 +83,7 @@ def serve(app) -> Iterator[str]:
         with running(app) as address:
             yield address
     finally:
-        app.extensions["lodpub"].store.close()
+        shared(app).store.close()
 
 
 def limited_app(dist: Path, **limits):
@@ -397,7 +398,7 @@ def capped_client(runaway_dist: Path):
     app = limited_app(runaway_dist, max_result_rows=5)
     app.testing = True
     yield app.test_client()
-    app.extensions["lodpub"].store.close()
+    shared(app).store.close()
 
 
 def ask(client, query: str, accept: str):
@@ -469,7 +470,7 @@ def small_client(runaway_dist: Path):
     app = limited_app(runaway_dist, max_query_bytes=1000, max_body_bytes=4000, max_url_bytes=2000)
     app.testing = True
     yield app.test_client()
-    app.extensions["lodpub"].store.close()
+    shared(app).store.close()
 
 
 def test_a_long_query_is_413(small_client) -> None:
@@ -517,7 +518,7 @@ def test_too_many_or_too_long_header_fields_are_431(runaway_dist: Path) -> None:
         assert reply.headers["Cache-Control"] == "no-store"
         assert client.get(page, headers={"X-Fine": "x" * 90}).status_code == 200
     finally:
-        app.extensions["lodpub"].store.close()
+        shared(app).store.close()
 
 
 def test_real_server_limits_on_raw_requests(server: str) -> None:

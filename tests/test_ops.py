@@ -35,6 +35,7 @@ from publisher.serve import ENGINES
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits
 from publisher.web.app import create_app
+from publisher.web.context import shared
 
 LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
 # minutes of work on 200 triples (see tests/test_limits.py for the measurement)
@@ -61,7 +62,7 @@ def ops_app(ops_dist: Path):
     app = create_app(config)
     app.testing = True
     yield app
-    app.extensions["lodpub"].store.close()
+    shared(app).store.close()
 
 
 def test_health_says_ok_with_build_and_size(ops_app) -> None:

@@ -15,7 +15,7 @@ There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Upd
 used to write even if the endpoint behind it would accept writes.
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
-HTTP statuses in one place (``publisher/web/app.py``).
+HTTP statuses in one place (``publisher/web/errors.py``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
+from publisher.config import Config
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
 
+HEALTH_QUERY = "ASK { ?s ?p ?o }"
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset(
     {"LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "WITH"}
@@ -104,6 +106,16 @@ class ProtocolDataset:
         return bool(self.default_graphs or self.named_graphs)
 
 
+@dataclass(frozen=True)
+class Capped:
+    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
+
+    data: bytes
+    truncated: bool
+    rows: int | None
+    limit: int | None
+
+
 class QueryResult(ABC):
     """The outcome of one query; it serialises itself once, to one format."""
 
@@ -120,6 +132,13 @@ class QueryResult(ABC):
         Results may be lazy (the engine evaluates while writing), so this is where
         evaluation errors surface, as :class:`QueryFailed`.
         """
+
+    def serialize_capped(
+        self, fmt: Format, max_rows: int | None, link: str | None = None
+    ) -> Capped:
+        """Like :meth:`serialize`, keeping at most ``max_rows`` rows or triples (``link``:
+        the document explaining the cap). The default cannot cap: it writes everything."""
+        return Capped(self.serialize(fmt), False, None, None)
 
 
 class Store(ABC):
@@ -150,6 +169,18 @@ class Store(ABC):
     @abstractmethod
     def graphs(self) -> tuple[str, ...]:
         """The IRIs of the named graphs, sorted."""
+
+    def ping(self, timeout_s: float | None = None) -> bool:
+        """True when a trivial query answers (``/health``); the default just runs one."""
+        try:
+            self.query(HEALTH_QUERY).serialize(RESULTS_FORMATS[0])
+        except StoreError:
+            return False
+        return True
+
+    def stats(self) -> dict[str, int]:
+        """Query executors of this process (``busy``, ``idle``, ``limit``); none by default."""
+        return {}
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release resources; the default does nothing."""
@@ -249,3 +280,24 @@ def check_query_text(sparql: str) -> str | None:
             "query from your own SPARQL engine and call this endpoint from there"
         )
     return form
+
+
+def open_store(config: Config) -> Store:
+    """The store the configuration names: a remote SPARQL endpoint (``store: URL``), or the
+    embedded one over ``dist_dir``, its queries in killable executor processes (timeouts,
+    no network; docs/operations.md)."""
+    from publisher.store.embedded import EmbeddedStore
+    from publisher.store.remote import RemoteStore
+
+    remote_url = str(config.values.get("store") or "embedded")
+    if remote_url != "embedded":
+        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
+        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
+        return RemoteStore.from_config(config, remote_url)
+    return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
+
+
+# The guard's errors and events, so callers import them from here, not from an implementation.
+from publisher.store.guarded import QueryTimeout, StoreBusy, add_listener, guard  # noqa: E402
+
+__all__ = ["QueryTimeout", "StoreBusy", "add_listener", "guard"]

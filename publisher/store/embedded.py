@@ -29,7 +29,6 @@ results format keeps pyoxigraph's exact output.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -40,6 +39,7 @@ import pyoxigraph as ox
 from publisher import mediatypes as mt
 from publisher.mediatypes import Format
 from publisher.store import (
+    Capped,
     InvalidDataset,
     ProtocolDataset,
     QueryFailed,
@@ -53,16 +53,6 @@ from publisher.store import (
 
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Capped:
-    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
-
-    data: bytes
-    truncated: bool
-    rows: int | None
-    limit: int | None
 
 
 class EmbeddedResult(QueryResult):

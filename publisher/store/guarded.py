@@ -65,6 +65,7 @@ from typing import Any, NoReturn
 import publisher.store as store_module
 from publisher.mediatypes import ALL_FORMATS, Format
 from publisher.store import (
+    HEALTH_QUERY,
     ProtocolDataset,
     QueryFailed,
     QueryResult,
@@ -84,7 +85,6 @@ _ERRORS: dict[str, type[StoreError]] = {
     for name, value in vars(store_module).items()
     if isinstance(value, type) and issubclass(value, StoreError)
 }
-HEALTH_QUERY = "ASK { ?s ?p ?o }"
 _NICE = 10
 _CHANNEL_FD = 3
 

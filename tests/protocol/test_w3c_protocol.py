@@ -17,7 +17,8 @@ Adaptations, since we serve our own data and never fetch URLs:
 - The manifest path is ``/sparql/``; ours is ``/sparql``.
 
 After the manifest: dataset semantics, refusals, conneg by query form, result syntaxes
-and the service description (lod-anchors.md §4.1 to §4.3).
+and the service description (SPARQL 1.1 Protocol §2.1, SPARQL 1.1 Query Results formats,
+SPARQL 1.1 Service Description).
 """
 
 from __future__ import annotations
