@@ -30,8 +30,10 @@ from publisher.source import (
     FIGURE_KINDS,
     FUNDING_TYPES,
     ICT_ROLES,
+    ORGANISATION_TYPES,
     OSSERVATORIO_THEMES,
     PRECISIONS,
+    ROLE_TARGETS,
     ROLES,
     SOURCE_TYPES,
     STATUSES,
@@ -361,6 +363,24 @@ def test_italian_names_are_accepted(
         "public": city.organisations["comune-prova"].public, "fictional": city.fictional,
     }[slot]  # fmt: skip
     assert read == key
+
+
+def test_data_format_md_lists_every_key_with_the_italian_name_messages_show() -> None:
+    text = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    section = text[text.index("## Italian names") :]
+    documented = {}
+    for field, cell in re.findall(r"^\| `(\w+)` \(\w+[^|]*\| (.+) \|$", section, re.M):
+        pairs = re.findall(r"`([a-z-]+)` ([^,`(]+?)(?=,|$| \()", cell)
+        documented[field + "/" + cell.split("`")[1]] = dict(pairs)
+    fields = {"timeframe": TIMEFRAMES, "ict_role": ICT_ROLES, "funding": FUNDING_TYPES,
+              "status": STATUSES, "role": ROLES, "of": ROLE_TARGETS, "kind": FIGURE_KINDS,
+              "precision": PRECISIONS, "osservatorio_themes": OSSERVATORIO_THEMES}  # fmt: skip
+    by_first_key = {"web-page": SOURCE_TYPES, "organisation": ORGANISATION_TYPES}
+    assert len(documented) == 11, documented
+    for name, pairs in documented.items():
+        field, first = name.split("/")
+        choices = by_first_key.get(first) or fields[field]
+        assert pairs == {key: choices.italian[key] for key in choices}, name
 
 
 def test_an_unknown_value_lists_the_keys_and_the_italian_names(tmp_path: Path) -> None:

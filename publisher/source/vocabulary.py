@@ -27,14 +27,14 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 # Names of the enumerations that are not SKOS vocabularies: key -> Italian names.
 NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "organisation-type": {
-        "organisation": ("organizzazione", "ente"),
+        "organisation": ("organizzazione",),
         "steering-committee": ("comitato di indirizzo", "cabina di regia"),
     },
     "role-target": {
         "masterplan": ("piano",),
         "table": ("tavolo",),
         "action": ("azione",),
-        "organisation": ("organizzazione", "ente"),
+        "organisation": ("organizzazione",),
     },
     "boolean": {"true": ("sì", "vero"), "false": ("falso",)},
 }
