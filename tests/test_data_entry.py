@@ -251,6 +251,15 @@ def test_every_date_field_reports_impossible_dates(tmp_path: Path, slot: str) ->
     assert "is not a date" in one_problem(tmp_path, name, slot, "2023-02-29")
 
 
+def test_an_unknown_source_of_the_city_points_at_its_sources_line(tmp_path: Path) -> None:
+    city = write_city(tmp_path)
+    path = city / "masterplan.yaml"
+    path.write_text(path.read_text().replace("  sources: [fonte]\nfictional", "  sources: "
+                                             "[istat-cities]\nfictional"))  # fmt: skip
+    (found,) = problems_of(city)
+    assert found == f"{path}:5: city.sources: no source in sources.yaml with id 'istat-cities'"
+
+
 def test_a_real_leap_day_and_a_quoted_date_are_dates(tmp_path: Path) -> None:
     city = read_city(write_city(tmp_path, {("masterplan.yaml", "approved"): "2024-02-29",
                                            ("masterplan.yaml", "presented"): '"2024-03-01"'}))
@@ -432,6 +441,25 @@ def test_the_catalogue_holds_every_message_the_code_names_and_no_other() -> None
     unused = {k for k in CATALOGUE if k not in strings and k not in named
               and not k.startswith("shacl.")}  # fmt: skip
     assert unused == set(), "messages nothing uses"
+
+
+def test_every_shape_message_a_yaml_author_can_meet_is_in_italian_too() -> None:
+    """Each masterplan shape message is tagged @en; those naming the YAML have an @it twin
+    that names the same YAML fields."""
+    from rdflib.namespace import SH
+
+    fields = re.compile(r"[a-z_]+(?:\[\])?(?:\.[a-z_]+(?:\[\])?)+|[a-z]+\.yaml")
+    shapes = Graph().parse(ROOT / "shapes" / "masterplan.shacl.ttl")
+    yaml_facing = 0
+    for shape in set(shapes.subjects(SH.message, None)):
+        by_lang = {m.language: str(m) for m in shapes.objects(shape, SH.message)}
+        assert set(by_lang) <= {"en", "it"} and "en" in by_lang, (shape, by_lang)
+        if "YAML" in by_lang["en"]:
+            yaml_facing += 1
+            assert "it" in by_lang, shape
+            named = [set(fields.findall(by_lang[lang])) - {"e.g"} for lang in ("it", "en")]
+            assert named[0] == named[1], shape
+    assert yaml_facing >= 130
 
 
 @pytest.mark.parametrize(

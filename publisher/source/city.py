@@ -487,9 +487,11 @@ def read_city(folder: Path) -> City:
         roles=_parse_roles(c, root("roles.yaml")) if "roles.yaml" in roots else [],
         actions=_parse_actions(c, root("actions.yaml")) if "actions.yaml" in roots else {},
     )
-    for key_ in city.city_sources + city.scheme_sources:
-        if key_ not in sources:
-            c.fail(city.city_origin, "ref.source", key=key_)
+    for fields, keys in ((city_fields, city.city_sources), (scheme, city.scheme_sources)):
+        where = fields["sources"].origin if "sources" in fields else city.city_origin
+        for key_ in keys:
+            if key_ not in sources:
+                c.fail(where, "ref.source", key=key_)
     if not c.problems:
         _check_references(c, city)
     if c.problems:
