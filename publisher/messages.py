@@ -34,6 +34,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "not UTF-8 text ({reason}): save the file as UTF-8",
         "it": "non è testo UTF-8 ({reason}): salva il file in UTF-8",
     },
+    "file.unreadable": {
+        "en": "cannot be read ({reason})",
+        "it": "non si può leggere ({reason})",
+    },
     "file.unknown": {
         "en": "unknown file (expected: {files})",
         "it": "file sconosciuto (sono previsti: {files})",

@@ -79,6 +79,10 @@ def test_a_project_is_found_from_its_lodpub_yaml_in_a_parent(tmp_path: Path) -> 
     assert "valid (" in result.stdout
     moved = lodpub("validate", "--config", str(folder / "lodpub.yaml"), cwd=tmp_path)
     assert moved.returncode == 0, moved.stderr
+    (folder / "lodpub.yaml").write_text("shapes_dir: no-shapes\n", encoding="utf-8")
+    missing = lodpub("validate", cwd=folder)
+    assert missing.returncode == 1
+    assert missing.stderr == f"Error: {folder / 'no-shapes'}: no *.shacl.ttl shapes files\n"
 
 
 def test_outside_any_project_one_line_and_exit_2(tmp_path: Path) -> None:

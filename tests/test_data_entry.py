@@ -260,6 +260,15 @@ def test_an_unknown_source_of_the_city_points_at_its_sources_line(tmp_path: Path
     assert found == f"{path}:5: city.sources: no source in sources.yaml with id 'istat-cities'"
 
 
+def test_an_unreadable_file_is_a_located_message(tmp_path: Path) -> None:
+    city = write_city(tmp_path)
+    (city / "roles.yaml").unlink()
+    (city / "roles.yaml").mkdir()  # named like the file, but a folder
+    (found,) = problems_of(city)
+    assert found.startswith(f"{city / 'roles.yaml'}:1: (file): cannot be read ("), found
+    assert "non si può leggere" in found.render("it")
+
+
 def test_a_real_leap_day_and_a_quoted_date_are_dates(tmp_path: Path) -> None:
     city = read_city(write_city(tmp_path, {("masterplan.yaml", "approved"): "2024-02-29",
                                            ("masterplan.yaml", "presented"): '"2024-03-01"'}))

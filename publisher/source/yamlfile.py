@@ -186,14 +186,17 @@ def _join(path: str, key: str) -> str:
 
 def read_yaml(file: Path) -> Node:
     """Parse one file into located nodes; size and syntax problems become SourceErrors."""
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise SourceError([problem(file, 1, "(file)", "file.too_big", size=size,
-                                   limit=MAX_FILE_BYTES)])  # fmt: skip
     try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError([problem(file, 1, "(file)", "file.too_big", size=size,
+                                       limit=MAX_FILE_BYTES)])  # fmt: skip
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError([problem(file, 1, "(file)", "file.not_utf8", reason=exc.reason)]) from exc
+    except OSError as exc:  # a folder named like a file, no permission...
+        reason = exc.strerror or str(exc)
+        raise SourceError([problem(file, 1, "(file)", "file.unreadable", reason=reason)]) from exc
     try:
         loader = _loader_for(text)  # the Python one refuses control characters at once
     except yaml.reader.ReaderError as exc:
