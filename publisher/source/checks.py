@@ -239,7 +239,7 @@ def _decimal_value(value: Any) -> Decimal:
         raise Invalid("number.format")
     if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
         value = Decimal(value.strip())
-    if not isinstance(value, int | Decimal) or not Decimal(value).is_finite():
+    if not isinstance(value, int | Decimal):
         raise Invalid("number.format")
     number = Decimal(value)
     if len(number.as_tuple().digits) > MAX_DIGITS:
