@@ -12,8 +12,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# make run [PORT=8081] [WORKERS=4]: the production server (docs/operations.md), on
+# server.port of the configuration (8080) unless PORT is given.
+PORT ?=
+WORKERS ?= 2
+
 run: $(STAMP)
-	$(VENV)/bin/lodpub serve
+	$(VENV)/bin/lodpub serve --workers $(WORKERS)$(if $(PORT), --port $(PORT))
 
 build: $(STAMP)
 	$(VENV)/bin/lodpub build

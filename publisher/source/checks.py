@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -11,78 +12,59 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.iris import is_slug
+from publisher.messages import Localised, Located, msg
 from publisher.source.records import Text
+from publisher.source.vocabulary import Choices, load
 from publisher.source.yamlfile import Node, Origin, _join
 
-LANGUAGES = ("it", "en")
+LANGUAGES = Choices(("it", "en"))
 
-EU_THEMES = (
-    "AGRI",
-    "ECON",
-    "EDUC",
-    "ENER",
-    "ENVI",
-    "GOVE",
-    "HEAL",
-    "INTL",
-    "JUST",
-    "OP_DATPRO",
-    "REGI",
-    "SOCI",
-    "TECH",
-    "TRAN",
+EU_THEMES = Choices(
+    (
+        "AGRI",
+        "ECON",
+        "EDUC",
+        "ENER",
+        "ENVI",
+        "GOVE",
+        "HEAL",
+        "INTL",
+        "JUST",
+        "OP_DATPRO",
+        "REGI",
+        "SOCI",
+        "TECH",
+        "TRAN",
+    )
 )
-OSSERVATORIO_THEMES = (
-    "governance",
-    "environment",
-    "economy",
-    "people",
-    "living",
-    "mobility",
-    "planning",
-    "energy",
-)
-TIMEFRAMES = ("short", "medium", "long")
-ICT_ROLES = ("characterising", "enabling", "none")
-FUNDING_TYPES = ("public", "private", "public-private-partnership", "mixed", "to-be-defined")
-STATUSES = ("proposed", "planned", "in-progress", "completed", "suspended", "cancelled")
-ROLES = (
-    "process-coordinator",
-    "coordinator",
-    "team-leader",
-    "lead",
-    "partner",
-    "protocol-signatory",
-    "steering-committee-member",
-    "technical-advisor",
-    "member",
-    "funder",
-)
-FIGURE_KINDS = (
-    "actions",
-    "total-investment",
-    "short-term-actions-share",
-    "participants",
-    "participating-organisations",
-    "work-tables",
-    "methodology-phases",
-)
-PRECISIONS = ("exact", "approximate", "more-than", "at-least")
-SOURCE_TYPES = (
-    "web-page",
-    "press-release",
-    "news-article",
-    "magazine-article",
-    "academic-paper",
-    "controlled-vocabulary",
-)
-ORGANISATION_TYPES = ("organisation", "steering-committee")
-ROLE_TARGETS = ("masterplan", "table", "action", "organisation")
-
-
+# The controlled vocabularies (ontology/vocabularies.ttl) and the few other enumerations,
+# each with every name it accepts (publisher/source/vocabulary.py).
+_CHOICES = load()
+OSSERVATORIO_THEMES = _CHOICES["osservatorio-theme"]
+TIMEFRAMES = _CHOICES["timeframe"]
+ICT_ROLES = _CHOICES["ict-role"]
+FUNDING_TYPES = _CHOICES["funding-type"]
+STATUSES = _CHOICES["action-status"]
+ROLES = _CHOICES["role"]
+FIGURE_KINDS = _CHOICES["figure-kind"]
+PRECISIONS = _CHOICES["precision"]
+SOURCE_TYPES = _CHOICES["source-type"]
+ORGANISATION_TYPES = _CHOICES["organisation-type"]
+ROLE_TARGETS = _CHOICES["role-target"]
+BOOLEANS = _CHOICES["boolean"]
+# The most digits a number may have: amounts and counts, never more than this.
+MAX_DIGITS = 30
 
 
 # --- checking values -------------------------------------------------------------------
+
+
+class Invalid(ValueError):
+    """A value refused with its own message (catalogue ``key``; ``value`` is added)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 class Checker:
@@ -91,8 +73,9 @@ class Checker:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def fail(self, origin: Origin, message: str) -> None:
-        self.problems.append(f"{origin}: {message}")
+    def fail(self, origin: Origin, key: str, /, **params: Any) -> None:
+        """Report the message ``key`` (publisher/messages.py) at ``origin``."""
+        self.problems.append(Localised(Located(origin, msg(key, **params))))
 
     def mapping(
         self, node: Node | None, allowed: tuple[str, ...], required: tuple[str, ...] = ()
@@ -100,11 +83,11 @@ class Checker:
         if node is None:
             return {}
         if not isinstance(node.value, dict):
-            self.fail(node.origin, f"expected a mapping, got {_describe(node.value)}")
+            self.expected(node, "a mapping")
             return {}
         for key, child in node.value.items():
             if key not in allowed:
-                self.fail(child.origin, f"unknown field (allowed: {', '.join(allowed)})")
+                self.fail(child.origin, "field.unknown", allowed=allowed)
         for key in required:
             if key not in node.value:
                 self.fail(
@@ -113,7 +96,7 @@ class Checker:
                         node.origin.line,
                         _join(node.origin.field, key) if node.origin.field != "(top)" else key,
                     ),
-                    "missing field",
+                    "field.missing",
                 )
         return node.value
 
@@ -121,20 +104,26 @@ class Checker:
         if node is None or node.value is None:
             return []
         if not isinstance(node.value, list):
-            self.fail(node.origin, f"expected a list, got {_describe(node.value)}")
+            self.expected(node, "a list")
             return []
         return node.value
 
+    def expected(self, node: Node, what: str) -> None:
+        """Report that ``node`` is not ``what`` (a key "expected:<what>" of the catalogue)."""
+        self.fail(node.origin, "value.expected", what=msg("expected:" + what), value=shown(node))
+
     def scalar(self, node: Node | None, check: Callable[[Any], Any], what: str) -> Any:
-        """Convert a scalar with ``check``; a ValueError/TypeError becomes a problem."""
+        """Convert a scalar with ``check``; a ValueError/TypeError becomes a problem: the
+        check's own message when it raises :class:`Invalid`, else "expected ``what``"."""
         if node is None:
             return None
         try:
             return check(node.value)
-        except (ValueError, TypeError, InvalidOperation) as exc:
-            detail = f" ({exc})" if str(exc) else ""
-            self.fail(node.origin, f"expected {what}, got {_describe(node.value)}{detail}")
-            return None
+        except Invalid as exc:
+            self.fail(node.origin, exc.key, value=shown(node), **exc.params)
+        except (ValueError, TypeError, InvalidOperation):
+            self.expected(node, what)
+        return None
 
     def text(self, node: Node | None, require_it: bool = False) -> Text:
         if node is None:
@@ -149,20 +138,22 @@ class Checker:
                 if value:
                     result[lang] = value
         if require_it and mapping and "it" not in result:
-            self.fail(node.origin, "the Italian text (it:) is required")
+            self.fail(node.origin, "text.italian_required")
         return result
 
     def _blank(self, node: Node) -> Text:
-        self.fail(node.origin, "expected non-empty text")
+        self.expected(node, "non-empty text")
         return {}
 
-    def choice(self, node: Node | None, options: tuple[str, ...]) -> str | None:
-        def check(value: Any) -> str:
-            if value not in options:
-                raise ValueError(f"allowed: {', '.join(options)}")
-            return value
-
-        return self.scalar(node, check, "one of the allowed values")
+    def choice(self, node: Node | None, options: Choices) -> str | None:
+        """The key ``node`` names: a key of ``options``, or any of its names (``breve``
+        for ``short``)."""
+        if node is None:
+            return None
+        key = options.key(node.value)
+        if key is None:
+            self.fail(node.origin, "choice.unknown", value=shown(node), allowed=options)
+        return key
 
     def key(self, node: Node | None) -> str | None:
         return self.scalar(node, _slug, "a key of lower-case letters, digits and '-'")
@@ -170,18 +161,21 @@ class Checker:
     def keys(self, node: Node | None) -> list[str]:
         return [k for k in (self.key(item) for item in self.items(node)) if k]
 
-    def choices(self, node: Node | None, options: tuple[str, ...]) -> list[str]:
+    def choices(self, node: Node | None, options: Choices) -> list[str]:
         return [c for c in (self.choice(item, options) for item in self.items(node)) if c]
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+def shown(node: Node) -> object:
+    """``node``'s value as the person wrote it, for a message: the YAML text in quotes
+    (``'011027'``, not the number YAML made of it), or what kind of thing it is."""
+    if isinstance(node.value, dict):
+        return msg("value.mapping")
+    if isinstance(node.value, list):
+        return msg("value.list")
+    text = node.text if node.text is not None else str(node.value)
+    if node.value is None and not text:
+        return msg("value.nothing")
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def _nonblank(value: Any) -> str:
@@ -192,34 +186,72 @@ def _nonblank(value: Any) -> str:
 
 def _slug(value: Any) -> str:
     if not isinstance(value, str) or not is_slug(value):
-        raise ValueError
+        raise Invalid("key.format")
     return value
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt ].*)?")
 
 
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise TypeError("write YYYY-MM-DD")
-    return value
+    """A date: YAML's own (``2015-11-03``), or the same written in quotes."""
+    if isinstance(value, dt.datetime):
+        raise Invalid("date.with_time")
+    if isinstance(value, dt.date):
+        return value
+    match = _ISO_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise Invalid("date.format")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise Invalid("date.no_month", month=month)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise Invalid("date.no_day", month=month, year=year, days=days)
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:  # year 0
+        raise Invalid("date.impossible") from None
+    if len(value.strip()) > 10:  # a time after a real day: a time, or an impossible one
+        raise Invalid("date.with_time")
+    return date
 
 
 def _year_or_date(value: Any) -> dt.date | int:
-    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-        return value
-    return _date(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1000 <= value <= 9999:
+            return value
+        raise Invalid("year_or_date.format")
+    try:
+        return _date(value)
+    except Invalid as exc:
+        if exc.key == "date.format":  # neither: say both are allowed
+            raise Invalid("year_or_date.format") from None
+        raise
+
+
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def _decimal_value(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise TypeError
+    """A decimal number, never a float: YAML's, or the same written in quotes."""
+    if isinstance(value, bool):
+        raise Invalid("number.format")
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        value = Decimal(value.strip())
+    if not isinstance(value, int | Decimal):
+        raise Invalid("number.format")
     number = Decimal(value)
-    if not number.is_finite() or number < 0:
-        raise ValueError("a finite number, not negative")
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise Invalid("number.too_long", digits=MAX_DIGITS)
+    if number < 0:
+        raise Invalid("number.negative")
     return number
 
 
 def _url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
-        raise ValueError("an http(s) URL without spaces")
+        raise Invalid("url.format")
     return _iri(value)
 
 
@@ -229,26 +261,30 @@ def _iri(value: str) -> str:
     try:
         ox.NamedNode(value)
     except ValueError as exc:
-        raise ValueError(f"not a valid IRI: {exc}") from None
+        raise Invalid("iri.invalid", reason=str(exc)) from None
     return value
 
 
 def _email(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}", value):
-        raise ValueError("name@example.org")
+        raise Invalid("email.format")
     _iri(f"mailto:{value}")
     return value
 
 
 def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
+    """true/false (YAML's yes/no too), or Italian: sì, vero, falso (no is YAML's)."""
+    if isinstance(value, bool):
+        return value
+    key = BOOLEANS.key(value)
+    if key is None:
         raise TypeError
-    return value
+    return key == "true"
 
 
 def _istat(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
-        raise ValueError('six digits in quotes, e.g. "011015"')
+        raise Invalid("istat.format")
     return value
 
 
@@ -259,5 +295,3 @@ def _string(value: Any) -> str:
     if not text:
         raise ValueError("not empty")
     return text
-
-
