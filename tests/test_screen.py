@@ -11,15 +11,14 @@ service (in strings, IRIs, comments, names, variables) pass it.
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support import Listener
 
 from publisher.store import (
     QuerySyntaxError,
@@ -36,32 +35,11 @@ PN_LOCAL_ESC = "_~.-!$&'()*+,;=/?#@%"
 
 
 # --- the oracle: does pyoxigraph itself call the service? ---------------------------------
-class Listener:
-    """A local port that accepts and closes at once, counting connections."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.count = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.count += 1  # before the close: the engine's query returns after it
-            connection.close()
-
-
 @pytest.fixture(scope="module")
 def listener() -> Iterator[Listener]:
     target = Listener()
     yield target
-    target.sock.close()
+    target.close()
 
 
 def engine_calls_service(text: str, listener: Listener) -> bool:

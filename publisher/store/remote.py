@@ -69,7 +69,7 @@ from publisher.store import (
     check_query_text,
     screen,
 )
-from publisher.store.embedded import Capped, EmbeddedResult, mark_truncated
+from publisher.store.embedded import Capped, EmbeddedResult, _named_nodes, mark_truncated
 from publisher.store.guarded import GuardedStore, Limits, QueryCrashed, QueryTimeout, StoreBusy
 
 log = logging.getLogger("lodpub.store")
@@ -272,6 +272,9 @@ class RemoteStore(Store):
     # --- queries -------------------------------------------------------------------------
     def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
         form = check_query_text(sparql)
+        if dataset:  # the embedded store's message, not the engine's
+            _named_nodes(dataset.default_graphs, "default-graph-uri")
+            _named_nodes(dataset.named_graphs, "named-graph-uri")
         has_dataset = self._check(sparql)
         kind = ResultKind.for_form(form)
         if not dataset and not has_dataset:
