@@ -460,6 +460,26 @@ def test_a_long_query_is_413(small_client) -> None:
         assert b"limits.max_query_bytes" in reply.data
 
 
+# The audit's crashers (LOW 1): each killed pyoxigraph's parser (SIGSEGV) in the executor.
+DEEP = {
+    "braces": "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000,
+    "parentheses": "SELECT * WHERE { FILTER(" + "(" * 30000 + "1" + ")" * 30000 + ") }",
+    "negations": "SELECT * WHERE { FILTER(" + "!" * 30000 + "true) }",
+    "optionals": "SELECT * WHERE { " + "OPTIONAL { " * 3000 + "?s ?p ?o" + " }" * 3000 + " }",
+}
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_deep_nesting_is_400_before_any_engine(server: str, name: str) -> None:
+    status, _headers, body, _ = get(
+        server, "/sparql", {"Content-Type": "application/sparql-query"}, method="POST",
+        body=DEEP[name].encode(),
+    )  # fmt: skip
+    assert status == 400, body
+    assert b"at most 256 (limits.max_query_depth)" in body
+    assert b"memory" not in body  # refused, not crashed
+
+
 def test_a_long_body_is_413_on_every_route(small_client) -> None:
     big = b"x" * 5000
     for path in ("/sparql", "/health", "/doc/id/test/s1", "/nowhere"):

@@ -11,6 +11,7 @@ service (in strings, IRIs, comments, names, variables) pass it.
 
 from __future__ import annotations
 
+import string
 import sys
 from collections.abc import Iterator
 
@@ -206,13 +207,20 @@ def test_the_case_variant_table_is_complete() -> None:
     assert all(chars <= set(screen._CASE_VARIANTS[letter]) for letter, chars in found.items())
 
 
+def test_escapes_of_letters_are_recognised_and_no_others() -> None:
+    letters = set(string.ascii_letters + "".join(screen._CASE_VARIANTS.values()))
+    for code in range(0x10000):
+        for escape in (f"\\u{code:04x}", f"\\U{code:08X}"):
+            assert bool(screen._LETTER_ESCAPE.fullmatch(escape)) == (chr(code) in letters)
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "SELECT * { ?s ?p ?o }",
         'SELECT * { ?s ?p "servic" . ?s <http://x/ervice> ?o }',
         "SELECT * { ?s ?p ?o } # SERV ICE",
-        "SELECT * { ?s ?p '\\u0041' }",
+        "SELECT * { ?s ?p 'caf\\u00e9' }",  # an escape, but not of a letter
     ],
 )
 def test_texts_without_any_spelling_skip_the_parse(text: str) -> None:
@@ -222,7 +230,8 @@ def test_texts_without_any_spelling_skip_the_parse(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["x SERVICE", "x sErViCe", "x \u017fervice", "x serv\u0130ce",
-     "x \\u0053ERVICE", "x SERV\\u0049CE", "x \\U00000053ERVICE", "x LoAd", "x drop"],
+     "x \\u0053ERVICE", "x SERV\\u0049CE", "x \\U00000053ERVICE", "x LoAd", "x drop",
+     "x '\\u0041'"],  # any escape of a letter: stage 1 does not decode, stage 2 does
 )  # fmt: skip
 def test_any_spelling_an_engine_could_read_is_suspect(text: str) -> None:
     assert screen.suspect(text)

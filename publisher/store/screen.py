@@ -82,7 +82,21 @@ def _candidates(words: Iterable[str]) -> re.Pattern[str]:
 FORBIDDEN = _candidates({"SERVICE", *UPDATE_KEYWORDS})
 SERVICE = _candidates({"SERVICE"})
 DATASET = _candidates({"FROM"})
+# The same words for the pre-filter, which looks for them in the folded text.
+_PLAIN = {
+    FORBIDDEN: tuple(w.lower() for w in ("SERVICE", *UPDATE_KEYWORDS)),
+    SERVICE: ("service",),
+    DATASET: ("from",),
+}
+_FOLD = {ord(v): c for c, variants in _CASE_VARIANTS.items() for v in variants}
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# An escape of a letter or of a case variant (A-Z 41-5A, a-z 61-7A): one path, fast to scan.
+_LETTER_ESCAPE = re.compile(
+    r"\\(?:u|U0000)(?:00(?:[46][1-9a-f]|[57][0-9a])|"
+    + "|".join(f"{ord(v):04x}" for v in "".join(_CASE_VARIANTS.values()))
+    + ")",
+    re.IGNORECASE,
+)
 
 
 def _decode(match: re.Match[str]) -> str:
@@ -97,17 +111,25 @@ def decoded(sparql: str) -> str:
     return _UCHAR.sub(_decode, sparql) if "\\" in sparql else sparql
 
 
+def _folded(text: str) -> str:
+    """Lower case, every case variant of an ASCII letter made that letter (fast: C loops)."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
 def suspect(sparql: str, words: re.Pattern[str] = FORBIDDEN) -> bool:
     """False when no spelling of the words can be in the text, escapes decoded or not:
     then no engine can read one as a keyword and the parse can be skipped."""
-    if words.search(sparql):
+    plain = _PLAIN[words]
+    folded = _folded(sparql)
+    if any(word in folded for word in plain):
         return True
-    text = decoded(sparql)
-    return text is not sparql and words.search(text) is not None
+    # Decoding escapes cannot join letters that are apart, so the decoded text can only
+    # hold a word that the plain text does not if an escape stands for a letter.
+    return ("\\u" in sparql or "\\U" in sparql) and _LETTER_ESCAPE.search(sparql) is not None
 
 
 # --- stage 1: the form --------------------------------------------------------------------
-_WS = r"(?:[ \t\r\n]|\#[^\r\n]*)*"
+_WS = r"(?:[ \t\r\n]++|\#[^\r\n]*+)*+"
 _IRIREF = r"<[^<>\"{}|^`\\\x00-\x20]*>"
 _PROLOGUE = re.compile(
     rf"""{_WS}(?:(?:BASE{_WS}{_IRIREF}

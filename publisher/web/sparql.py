@@ -57,8 +57,8 @@ from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import SD, bind_prefixes
 from publisher.store import ProtocolDataset, QueryResult, ResultKind, Store, query_form
-from publisher.store.screen import too_deep
 from publisher.store.embedded import Capped
+from publisher.store.screen import too_deep
 from publisher.web.app import problem, state
 from publisher.web.caching import ordered_methods, vary_on
 from publisher.web.negotiation import content_type, negotiate, negotiate_language
