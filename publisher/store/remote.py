@@ -375,7 +375,7 @@ class RemoteStore(Store):
             client.setOnlyConneg(True)  # no format= parameter: Virtuoso lets it beat Accept
             client.setRequestMethod(URLENCODED)  # Virtuoso 7.2 hangs on a direct POST
             client.setQuery(sparql)
-            # Our lexer already refused updates; SPARQLWrapper's regex guess is weaker (it
+            # The screen already refused updates; SPARQLWrapper's regex guess is weaker (it
             # takes INSERT inside a string for an update and would send it as one).
             client.queryType = "SELECT"
             client.timeout = timeout_s  # type: ignore[assignment]  # setTimeout() truncates
