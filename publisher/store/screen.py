@@ -17,7 +17,7 @@ regular-expression search.
 **Stage 2, where the engine may crash or be killed and cannot open a connection** (a query
 executor, or the remote store's checker; :func:`verify`): pyoxigraph parses the text twice,
 once as it is and once with the last letter of every candidate word changed (``SERVICE`` →
-``SERVICQ``, same length). A letter inside a string, an IRI, a comment, a prefixed name or
+``SERVICB``, same length). A letter inside a string, an IRI, a comment, a prefixed name or
 a variable can be changed without changing how the text parses; a keyword cannot. So if the
 two parses fail at the same place, no candidate is a keyword *as the engine reads it*; if
 the changed text fails earlier, one is, and the query is refused. pyoxigraph 0.5 exposes no
@@ -189,11 +189,14 @@ def _parses(text: str, error: str) -> bool:
 
 
 def _mutated(text: str, words: re.Pattern[str]) -> str:
-    """``text`` with the last letter of every candidate word changed to q/Q."""
+    """``text`` with the last letter of every candidate word changed: D and E (hex digits:
+    "ADD" may sit in an escape such as ``\\u0ADD``) to B, the others (R, P, Y, T, H, M) to
+    Q. Same length, same case, never a keyword."""
     chars = list(text)
     for match in words.finditer(text):
-        last = match.end(1) - 1  # an ASCII letter (E, D, R, P, Y, T, H, M): same length
-        chars[last] = "Q" if chars[last].isupper() else "q"
+        last = match.end(1) - 1
+        other = "B" if chars[last] in "DEde" else "Q"
+        chars[last] = other if chars[last].isupper() else other.lower()
     return "".join(chars)
 
 
