@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 from urllib.request import Request, urlopen
@@ -187,32 +187,39 @@ SECCOMP = {  # architecture: (AUDIT_ARCH_*, __NR_connect)
 }
 
 
-def _no_connect() -> None:
-    """In the child before exec: a seccomp filter making connect() fail with EPERM, what
-    systemd's ``SystemCallFilter=~connect`` installs."""
+class _Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]  # fmt: skip
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
+def no_connect() -> Callable[[], None]:
+    """What systemd's ``SystemCallFilter=~connect`` installs: a seccomp filter making
+    connect() fail with EPERM. Built here; the returned function, run in the child before
+    exec, only makes the two prctl calls (nothing that could wait on a lock after fork)."""
     arch, connect = SECCOMP[platform.machine()]
-
-    class Filter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
-                    ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]  # fmt: skip
-
-    class Program(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
-
     load_word, jump_eq, ret = 0x20, 0x15, 0x06
-    rules = (Filter * 7)(
-        Filter(load_word, 0, 0, 4),  # the architecture
-        Filter(jump_eq, 1, 0, arch),
-        Filter(ret, 0, 0, 0x80000000),  # another ABI: kill
-        Filter(load_word, 0, 0, 0),  # the system call number
-        Filter(jump_eq, 0, 1, connect),
-        Filter(ret, 0, 0, 0x00050000 | 1),  # errno EPERM
-        Filter(ret, 0, 0, 0x7FFF0000),  # allow
+    rules = (_Filter * 7)(
+        _Filter(load_word, 0, 0, 4),  # the architecture
+        _Filter(jump_eq, 1, 0, arch),
+        _Filter(ret, 0, 0, 0x80000000),  # another ABI: kill
+        _Filter(load_word, 0, 0, 0),  # the system call number
+        _Filter(jump_eq, 0, 1, connect),
+        _Filter(ret, 0, 0, 0x00050000 | 1),  # errno EPERM
+        _Filter(ret, 0, 0, 0x7FFF0000),  # allow
     )
-    program = Program(len(rules), rules)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(program), 0, 0):
-        raise OSError(ctypes.get_errno(), "seccomp")
+    program = _Program(len(rules), rules)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def install() -> None:
+        if prctl(38, 1, 0, 0, 0) or prctl(22, 2, ctypes.byref(program), 0, 0):  # no new privs
+            raise OSError(ctypes.get_errno(), "seccomp")
+
+    install.keep = (rules, program)  # type: ignore[attr-defined]  # alive until the fork
+    return install
 
 
 @pytest.mark.skipif(platform.machine() not in SECCOMP, reason="seccomp rule for x86_64/arm64")
@@ -220,7 +227,7 @@ def test_oxigraph_server_without_connect_serves_and_calls_nothing(
     tmp_path, fixture_dist, fixture_config, listener
 ):
     port = free_port()
-    process = start_oxigraph(tmp_path, port, preexec_fn=_no_connect)
+    process = start_oxigraph(tmp_path, port, preexec_fn=no_connect())
     try:
         base = f"http://127.0.0.1:{port}"
         load(fixture_dist, base + "/store", fixture_config.base_iri)
