@@ -326,3 +326,23 @@ def test_nesting_depth_counts_brackets_outside_strings_iris_and_comments(text, d
 def test_too_deep_counts_only_live_brackets() -> None:
     assert screen.too_deep('SELECT * { ?s ?p "' + "(" * 500 + '" }', 256) is None
     assert screen.too_deep("SELECT * WHERE " + "{" * 3000 + "}" * 3000, 256) == 3000
+
+
+# --- the remote store's checker (in-process here; in production inside an executor) -------
+def test_the_remote_checker_reports_syntax_datasets_and_refusals() -> None:
+    from publisher.store.remote import SyntaxChecker
+
+    checker = SyntaxChecker(BASE)
+
+    def answer(query: str) -> bytes:
+        result = checker.query(query)
+        return result.serialize(result.formats[0])
+
+    assert answer("SELECT * FROM <http://x/g> WHERE { ?s ?p 'from' }") == b"1"
+    assert answer("SELECT * WHERE { ?s <http://x/from> 'FROM' } # FROM") == b"0"
+    with pytest.raises(QuerySyntaxError, match=r"SPARQL syntax error at 1:\d+"):
+        checker.query("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QuerySyntaxError, match="not valid Unicode"):
+        checker.query('SELECT * WHERE { ?s ?p "\ud800" }')
+    with pytest.raises(ServiceNotAllowed):
+        checker.query(AUDIT_BYPASSES[0].replace("{port}", "9"))

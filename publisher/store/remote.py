@@ -499,6 +499,8 @@ class SyntaxChecker(Store):
             ox.Store().query(sparql, base_iri=self.base_iri)
         except SyntaxError as exc:
             raise QuerySyntaxError("SPARQL syntax " + " ".join(str(exc).split())) from None
+        except UnicodeError:  # lone surrogates: the parser never saw it, nor will the engine
+            raise QuerySyntaxError("the query is not valid Unicode text") from None
         except Exception:  # evaluation on no data: not our concern here
             pass
         return screen.uses_keyword(sparql, screen.DATASET, self.base_iri)
