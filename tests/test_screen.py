@@ -111,7 +111,9 @@ TOKENS = st.one_of(
         '"service"@en', '"x"^^ex:service', "ex:", "ex:service", "true",
     ]),
 )  # fmt: skip
-SEPARATORS = st.sampled_from([" ", "\n", "\t", "", " # SERVICE { }\n", "#\\u000A\n", "\r\n"])
+SEPARATORS = st.sampled_from(
+    [" ", "\n", "\t", "", ".", ".\t", " # SERVICE { }\n", "#\\u000A\n", "\r\n"]
+)
 SPELLINGS = st.sampled_from([
     "SERVICE", "service", "SeRvIcE", "SERVICE SILENT", "service silent", "\u017fervice",
     "serv\u0131ce", "\\u0053ERVICE", "SERV\\u0049CE", "\\U00000053ERVICE", "SERVICE\\u0020",
@@ -299,12 +301,24 @@ def test_no_other_keyword_holds_a_candidate_word() -> None:
         PREFIXES + "SELECT * WHERE { ?s ?p ex:%ADD, ex:a\\-delete, ex:with\\#load }",
         "SELECT ?SERVICE ?service WHERE { ?SERVICE ?service ?copy } ORDER BY ?move",
         "SELECT * WHERE { ?s ?p 'x'@service, 'x'@en-drop, _:create }",
+        'SELECT * { ?s ?p "SERVICE" . ?s <http://x/SERVICE> ?o } # SERVICE <http://x/> {}',
     ],
 )
 def test_candidate_words_that_are_no_keywords_pass(query: str) -> None:
     ox.Store().query(query, base_iri=BASE)  # valid
     assert screen.suspect(query)
     screen.verify(query, BASE)
+
+
+def test_case_variants_the_engine_does_not_read_as_keywords_never_run() -> None:
+    """``ſervice`` upper-cases to SERVICE, but pyoxigraph compares ASCII letters only: the
+    text is a syntax error, so it is refused (400) by the engine rather than by the screen."""
+    for spelling in ("\u017fervice", "serv\u0131ce", "SERV\u0130CE"):
+        query = f"SELECT * {{ ?s ?p ?o . {spelling} <http://127.0.0.1:9/> {{ }} }}"
+        assert screen.suspect(query)
+        screen.verify(query, BASE)
+        with pytest.raises(SyntaxError):
+            ox.Store().query(query)
 
 
 # --- nesting ------------------------------------------------------------------------------
