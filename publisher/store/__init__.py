@@ -10,9 +10,10 @@ Two implementations sit behind it: ``embedded`` (pyoxigraph in the process, load
 - reads :attr:`Store.version` (the build id, for ETags) and :attr:`Store.built_at` (for
   Last-Modified).
 
-There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Update text
-(:class:`UpdateNotAllowed`) *before* it reaches an engine, so a remote store can never be
-used to write even if the endpoint behind it would accept writes.
+There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Update and
+``SERVICE`` (:class:`UpdateNotAllowed`, :class:`ServiceNotAllowed`) *before* an engine runs
+the text, so a remote store can never be used to write or to make the engine fetch URLs
+(``publisher.store.screen``).
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
 HTTP statuses in one place (``publisher/web/errors.py``).
@@ -21,7 +22,6 @@ HTTP statuses in one place (``publisher/web/errors.py``).
 from __future__ import annotations
 
 import enum
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,11 +30,6 @@ from publisher.config import Config
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
 
 HEALTH_QUERY = "ASK { ?s ?p ?o }"
-QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
-UPDATE_KEYWORDS = frozenset(
-    {"LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "WITH"}
-)
-
 
 class StoreError(Exception):
     """Base of every error a store reports; the message is safe to show to clients."""
@@ -186,100 +181,21 @@ class Store(ABC):
         """Release resources; the default does nothing."""
 
 
-# --- reading just enough SPARQL text ------------------------------------------------------
-# Why a lexer and not a parser: the engine parses anyway, and pyoxigraph's query parser
-# only says "expected CONSTRUCT" for an update. Two facts decide what we need to know:
-# the first keyword after the prologue (BASE/PREFIX/VERSION) names the operation, and a
-# bare SERVICE keyword can only be a federated call. Strings, IRIs, comments, variables,
-# language tags and prefixed names (which contain ':') are skipped as whole tokens so that
-# words inside them never count. Every alternative matches without backtracking (an
-# unterminated string runs to the end of its line or of the text), so lexing stays linear
-# on hostile input; such queries are syntax errors for the engine anyway.
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>'''(?:[^'\\]|\\.?|'(?!''))*(?:'''|\Z)
-      |\"\"\"(?:[^"\\]|\\.?|"(?!""))*(?:\"\"\"|\Z)
-      |'(?:[^'\\\r\n]|\\.?)*(?:'|(?=[\r\n])|\Z)
-      |"(?:[^"\\\r\n]|\\.?)*(?:"|(?=[\r\n])|\Z))
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<word>[^\s{}()\[\];,<>"'\#=!&|+*/^?$@]+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_PROLOGUE = frozenset({"BASE", "PREFIX", "VERSION"})
+# --- screening (publisher.store.screen, which needs the errors above) --------------------
+def check_query_text(sparql: str) -> str | None:
+    """Refuse an update by its form and return the form; every :class:`Store` calls this
+    first. Stores that run pyoxigraph also call :func:`publisher.store.screen.verify`,
+    which decides SERVICE and updates from the engine's parse."""
+    from publisher.store import screen
 
-
-def _words(sparql: str):
-    """Bare words (keywords, names) in order, upper-cased; everything else skipped."""
-    for match in _TOKEN.finditer(sparql):
-        if match.lastgroup == "word":
-            yield match.group()
+    return screen.check_text(sparql)
 
 
 def query_form(sparql: str) -> str | None:
-    """The operation keyword (SELECT, ASK, INSERT, CLEAR, ...) after the prologue, or None.
+    """The operation keyword after the prologue, or None (:func:`screen.query_form`)."""
+    from publisher.store import screen
 
-    Cheap and engine-independent: used to refuse updates before any engine sees them and
-    to choose result media types before running the query.
-    """
-    expect_operand = 0
-    for word in _words(sparql):
-        upper = word.upper()
-        if expect_operand:
-            expect_operand -= 1
-            continue
-        if upper in _PROLOGUE:
-            # PREFIX takes "pname:" then <iri> (skipped as a token); BASE takes <iri>;
-            # VERSION takes a string (skipped as a token).
-            expect_operand = 1 if upper == "PREFIX" else 0
-            continue
-        return upper if upper.isalpha() else None
-    return None
-
-
-def is_update(sparql: str) -> bool:
-    """True when the text is (or starts like) a SPARQL 1.1 Update request."""
-    return query_form(sparql) in UPDATE_KEYWORDS
-
-
-def uses_service(sparql: str) -> bool:
-    """True when the text contains the SERVICE keyword outside strings, IRIs and comments.
-
-    A bare word may glue dots to a keyword (``?o .SERVICE <x> {}`` is valid SPARQL and
-    pyoxigraph runs it), so each dot-separated part counts; a prefixed name such as
-    ``ex:a.service`` is refused too, which is the safe side. Executors also cannot open
-    sockets at all (``publisher.store.guarded``).
-    """
-    if "SERVICE" not in sparql.upper():
-        # str.upper maps character by character, so a word whose upper case is SERVICE
-        # leaves SERVICE in the whole text's upper case: none here, no need to lex.
-        return False
-    return any(
-        part.upper() == "SERVICE" for word in _words(sparql) for part in word.split(".")
-    )
-
-
-def check_query_text(sparql: str) -> str | None:
-    """Refuse what a read-only public endpoint must not run; return the query form.
-
-    Every :class:`Store` implementation calls this first.
-    """
-    form = query_form(sparql)
-    if form in UPDATE_KEYWORDS:
-        raise UpdateNotAllowed(
-            f"SPARQL Update ({form}) is not allowed: this is a read-only endpoint"
-        )
-    if uses_service(sparql):
-        raise ServiceNotAllowed(
-            "SERVICE (federated query) is not allowed on this endpoint: run the federated "
-            "query from your own SPARQL engine and call this endpoint from there"
-        )
-    return form
+    return screen.query_form(sparql)
 
 
 def open_store(config: Config) -> Store:
@@ -291,13 +207,14 @@ def open_store(config: Config) -> Store:
 
     remote_url = str(config.values.get("store") or "embedded")
     if remote_url != "embedded":
-        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
-        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
+        # HTTP to another engine: its queries are checked by a sandboxed parser process
+        # first; the time limit is the HTTP timeout plus the engine's own (docs/deploy.md).
         return RemoteStore.from_config(config, remote_url)
     return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
 # The guard's errors and events, so callers import them from here, not from an implementation.
 from publisher.store.guarded import QueryTimeout, StoreBusy, add_listener, guard  # noqa: E402
+from publisher.store.screen import too_deep  # noqa: E402
 
-__all__ = ["QueryTimeout", "StoreBusy", "add_listener", "guard"]
+__all__ = ["QueryTimeout", "StoreBusy", "add_listener", "guard", "too_deep"]

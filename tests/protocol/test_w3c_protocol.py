@@ -664,7 +664,7 @@ def test_service_description_never_advertises_update(http):
     ids=["single-escapes", "double-escapes", "long-escapes", "open-iri", "quotes"],
 )
 def test_hostile_query_text_is_rejected_quickly(http, hostile):
-    """The update/SERVICE screening is a linear lexer: no regex blow-up on 64 KB of junk."""
+    """The screen (form, nesting scan, pre-filter) is linear: no regex blow-up on 64 KB."""
     started = time.perf_counter()
     reply = http("POST", "/sparql", body=hostile, headers=DIRECT)
     assert reply.status == 400

@@ -29,8 +29,9 @@ Choices, documented here because clients depend on them:
 
 Limits (``limits:`` in the configuration, see ``docs/operations.md``):
 
-- a query text longer than ``max_query_bytes`` (UTF-8) → **413**; the request target and
-  body limits are checked for every route by ``publisher.web.http.limits``;
+- a query text longer than ``max_query_bytes`` (UTF-8) → **413**; nested deeper than
+  ``max_query_depth`` → **400** (the engine's parser would overflow its stack); the
+  request target and body limits are checked for every route by ``publisher.web.http.limits``;
 - results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE).
   A cut result is never silent: ``X-Result-Truncated: true; limit=N`` on the response and,
   where the format has room, a marker in the body (``head.link`` / ``<link href>`` to
@@ -48,7 +49,7 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, request
 from werkzeug.http import parse_options_header
 
-from publisher.store import ProtocolDataset, ResultKind, query_form
+from publisher.store import ProtocolDataset, ResultKind, query_form, too_deep
 from publisher.web.context import problem, state
 from publisher.web.endpoint.service import service_description
 from publisher.web.http.caching import ordered_methods
@@ -131,6 +132,7 @@ def read_operation() -> Operation:
         raise problem(400, "the query is empty")
     if queries:
         _check_size(queries[0])
+        _check_depth(queries[0])
     return Operation(
         queries[0] if queries else None,
         ProtocolDataset(
@@ -148,6 +150,18 @@ def _check_size(query: str) -> None:
             413,
             f"the query is {size} bytes; this endpoint takes at most {limit} "
             "(limits.max_query_bytes)",
+            limit=limit,
+        )
+
+
+def _check_depth(query: str) -> None:
+    limit = int(state().config["limits"]["max_query_depth"])
+    depth = too_deep(query, limit)
+    if depth is not None:
+        raise problem(
+            400,
+            f"the query nests {depth} levels deep (braces, parentheses, brackets, runs of "
+            f"'!'); this endpoint takes at most {limit} (limits.max_query_depth)",
             limit=limit,
         )
 

@@ -65,6 +65,7 @@ def limits() -> Response:
         "query_timeout_s": values["query_timeout_s"],
         "max_result_rows": values["max_result_rows"],
         "max_query_bytes": values["max_query_bytes"],
+        "max_query_depth": values["max_query_depth"],
         "max_body_bytes": values["max_body_bytes"],
         "max_url_bytes": values["max_url_bytes"],
         "max_concurrent_queries_per_process": values["max_concurrent_queries"],
@@ -79,8 +80,9 @@ def limits() -> Response:
             "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more.",
             "busy": "When a server process already runs its maximum of queries, more get "
             "503 with Retry-After.",
-            "federation": "SERVICE (federated queries) and SPARQL Update are refused (403): "
-            "this server never opens a connection because of a query.",
+            "federation": "SERVICE (federated queries) and SPARQL Update are refused (403), "
+            "decided from the engine's own parse of the query: this server never opens a "
+            "connection because of a query.",
         },
     }
     return Response(json.dumps(body, indent=2) + "\n", content_type="application/json")
