@@ -82,6 +82,7 @@ def oxigraph(engines, load_into, fixture_dist, fixture_config):
 @pytest.fixture(scope="module", params=["granian", "gunicorn"])
 def remote_serve(request, oxigraph, tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp(f"serve-{request.param}")
+    (folder / "lodpub.yaml").write_text("{}\n", encoding="utf-8")  # the project: this folder
     port = free_port()
     with (folder / "serve.log").open("wb") as log:
         process = subprocess.Popen(
