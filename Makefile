@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`
+# (`make test ARGS="tests/test_pages.py -k switch"` passes arguments to pytest).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -11,17 +12,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# make run [PORT=8081] [WORKERS=4]: the production server (docs/operations.md), on
+# server.port of the configuration (8080) unless PORT is given.
+PORT ?=
+WORKERS ?= 2
+
 run: $(STAMP)
-	$(VENV)/bin/lodpub serve
+	$(VENV)/bin/lodpub serve --workers $(WORKERS)$(if $(PORT), --port $(PORT))
 
 build: $(STAMP)
 	$(VENV)/bin/lodpub build
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check publisher tests examples $(wildcard bench)
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(ARGS)
 
 clean:
 	rm -rf dist .dist.builds .pytest_cache

@@ -41,6 +41,7 @@ from publisher.catalog import BuildInfo, DumpFile, catalog_triples
 from publisher.config import Config
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
 from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
+from publisher.messages import Localised
 from publisher.ontodoc import write_docs
 from publisher.rdf import CityGraph, city_graph
 from publisher.serialize import jsonld_context, serialize, sort_triples
@@ -364,7 +365,7 @@ class Builder:
         if source_problems:
             raise BuildError(source_problems)
         problems = [p for outcome in outcomes for p in outcome.problems]
-        violations = [str(p) for p in problems if p.is_violation]
+        violations = [Localised(p) for p in problems if p.is_violation]
         if violations:
             raise BuildError(violations)
         cities = [outcome.city for outcome in outcomes if outcome.city is not None]

@@ -2,43 +2,99 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from publisher.build import BuildError, build, validate_only
-from publisher.config import Config, ConfigError, load_config
+from publisher.build import MANIFEST_FILE, BuildError, build, validate_only
+from publisher.config import (
+    PROJECT_FILE,
+    Config,
+    ConfigError,
+    ProjectNotFound,
+    find_project,
+    load_config,
+)
 from publisher.distdir import is_stale
+from publisher.messages import language, msg, render, say
 from publisher.serve import ENGINES
 
 CONFIG_OPTION = click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="YAML configuration file (defaults: publisher/defaults.yaml).",
+    help=f"YAML configuration file (default: the project's {PROJECT_FILE}, else "
+    "publisher/defaults.yaml); relative paths in it are taken from its folder.",
+)
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["auto", "it", "en"]),
+    help="Language of the messages (default from config messages_lang: auto = from "
+    "LC_ALL / LC_MESSAGES / LANG).",
 )
 
 
-def _config(config_file: Path | None, **overrides: object) -> Config:
+class UsageProblem(click.ClickException):
+    """One line, exit status 2: lodpub cannot start where or how it was asked to."""
+
+    exit_code = 2
+
+
+def _config(
+    config_file: Path | None, lang: str | None = None, project: bool = True, **overrides: Any
+) -> Config:
+    """The configuration: ``config_file``, else the project's found from the current folder
+    (``project``: one is needed, for its folders; without, the defaults do)."""
+    root = None
+    if config_file is None:
+        try:
+            root, config_file = find_project(Path.cwd())
+        except ProjectNotFound as exc:
+            if project:
+                raise UsageProblem(_no_project(exc, lang)) from None
     try:
-        return load_config(config_file, overrides)
+        return load_config(config_file, {**overrides, "messages_lang": lang}, root)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
+def _no_project(exc: ProjectNotFound, lang: str | None) -> str:
+    defaults = load_config(root=Path.cwd())
+    return say(language(lang), "cli.no_project", folder=exc,
+               data=defaults["data_dir"], shapes=defaults["shapes_dir"])  # fmt: skip
+
+
+def _lang(config: Config) -> str:
+    try:
+        return language(str(config["messages_lang"]))
+    except ValueError as exc:
+        raise click.ClickException(f"messages_lang: {exc}") from None
+
+
+def _echo_problems(problems: list, lang: str) -> None:
+    for problem in problems:
+        click.echo(render(problem, lang), err=True)
+
+
 @contextmanager
-def _refused_on_problems(what: str) -> Iterator[None]:
-    """Print every problem of a refused build, one per line, and exit 1."""
+def _refused_on_problems(what: str, lang: str) -> Iterator[None]:
+    """Print every problem of a refused build, one per line, and exit 1 (an unreadable
+    file or folder too, in one line)."""
     try:
         yield
     except BuildError as exc:
-        for line in exc.problems:
-            click.echo(line, err=True)
-        click.echo(f"{what}: {len(exc.problems)} problem(s); nothing was published.", err=True)
+        _echo_problems(exc.problems, lang)
+        click.echo(say(lang, "cli.refused", what=msg(what), count=len(exc.problems)), err=True)
         sys.exit(1)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -62,18 +118,22 @@ def main() -> None:
     help="Output folder, replaced atomically. Default: dist/.",
 )
 @click.option("--quiet", is_flag=True, help="Print only problems.")
+@LANG_OPTION
 def build_command(
-    config_file: Path | None, data_dir: Path | None, out_dir: Path | None, quiet: bool
+    config_file: Path | None,
+    data_dir: Path | None,
+    out_dir: Path | None,
+    quiet: bool,
+    lang: str | None = None,
 ) -> None:
     """Convert the YAML to RDF, validate it with SHACL and write dist/."""
-    config = _config(config_file)
-    say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
-    with _refused_on_problems("build failed"):
-        result = build(config, data_dir, out_dir, progress=say)
-    for warning in result.warnings:
-        if not quiet:
-            click.echo(str(warning), err=True)
+    config = _config(config_file, lang)
+    lang = _lang(config)
+    progress = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
+    with _refused_on_problems("cli.build_failed", lang):
+        result = build(config, data_dir, out_dir, progress=progress)
     if not quiet:
+        _echo_problems(result.warnings, lang)
         click.echo(
             f"{result.dist} ({result.build_id}): {', '.join(result.cities)}; "
             f"{result.triples} triples; {len(result.warnings)} warning(s)"
@@ -88,14 +148,17 @@ def build_command(
     type=click.Path(path_type=Path),
     help="Folder of city folders (or one city folder). Default: data/.",
 )
-def validate_command(config_file: Path | None, data_dir: Path | None) -> None:
+@LANG_OPTION
+def validate_command(
+    config_file: Path | None, data_dir: Path | None, lang: str | None = None
+) -> None:
     """Check the YAML and the SHACL shapes without writing anything."""
-    config = _config(config_file)
-    with _refused_on_problems("validation failed"):
+    config = _config(config_file, lang)
+    lang = _lang(config)
+    with _refused_on_problems("cli.validation_failed", lang):
         warnings = validate_only(config, data_dir)
-    for warning in warnings:
-        click.echo(str(warning), err=True)
-    click.echo(f"valid ({len(warnings)} warning(s))")
+    _echo_problems(warnings, lang)
+    click.echo(say(lang, "cli.valid", count=len(warnings)))
 
 
 @main.command("serve")
@@ -122,6 +185,7 @@ def validate_command(config_file: Path | None, data_dir: Path | None) -> None:
     help="SPARQL 1.1 query endpoint of a remote store loaded with `lodpub load` "
     "(default from config: embedded). See docs/deploy.md.",
 )
+@LANG_OPTION
 def serve_command(
     config_file: Path | None,
     host: str | None,
@@ -130,14 +194,15 @@ def serve_command(
     threads: int | None = None,
     engine: str | None = None,
     store_url: str | None = None,
+    lang: str | None = None,
 ) -> None:
-    """Serve dist/ (building it first when missing or stale): SPARQL, pages, dumps."""
-    from werkzeug.serving import run_simple
+    """Serve dist/ (building it first when missing or stale): SPARQL, pages, dumps.
 
-    from publisher.web.app import create_app
-
+    When that build fails but an earlier build is there, its problems are listed and the
+    earlier build is served."""
     config = _config(
         config_file,
+        lang,
         **{
             "server.host": host,
             "server.port": port,
@@ -147,21 +212,93 @@ def serve_command(
             "store": store_url,
         },
     )
+    lang = _lang(config)
+    server = config["server"]
+    _refuse_a_taken_port(str(server["host"]), int(server["port"]), lang)
     remote = str(config.values.get("store") or "embedded") != "embedded"
     if not remote and is_stale(config):
-        click.echo("dist/ is missing or older than its inputs: building first", err=True)
-        with _refused_on_problems("build failed"):
-            build(config, progress=lambda m: click.echo(m, err=True))
-    if int(config["server"]["workers"]) > 0:
+        _build_or_keep_the_last(config, lang)
+    if int(server["workers"]) > 0:
         from publisher.serve import run as run_production
 
         run_production(config)
         return
+    _run_development_server(config, lang)
+
+
+# --- serve: the port, the last good build, the development server -------------------------
+def _refuse_a_taken_port(host: str, port: int, lang: str) -> None:
+    """Stop in one line when ``host:port`` cannot be listened on (taken, not allowed...),
+    before anything is loaded: each server would say it its own way, granian in 140 lines."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(_port_problem(exc, host, port, lang)) from None
+
+
+def _port_problem(exc: OSError, host: str, port: int, lang: str) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return say(lang, "cli.port_taken", host=host, port=port)
+    reason = exc.strerror or str(exc)
+    return say(lang, "cli.port_refused", host=host, port=port, reason=reason)
+
+
+def _build_or_keep_the_last(config: Config, lang: str) -> None:
+    """Build dist/; if the data has problems, list them and keep serving the last good
+    build, or exit 1 when there is none (or it was made for another base IRI)."""
+    click.echo(say(lang, "cli.stale"), err=True)
+    try:
+        build(config, progress=lambda m: click.echo(m, err=True))
+        return
+    except BuildError as exc:
+        problems = exc.problems
+    except OSError as exc:
+        problems = [str(exc)]
+    _echo_problems(problems, lang)
+    last = _last_build(config)
+    if last is None:
+        click.echo(say(lang, "cli.refused", what=msg("cli.build_failed"), count=len(problems)),
+                   err=True)  # fmt: skip
+        sys.exit(1)
+    click.echo(say(lang, "cli.kept_last_build", count=len(problems), build=last["build_id"],
+                   built=last.get("built_at", "?")), err=True)  # fmt: skip
+
+
+def _last_build(config: Config) -> dict | None:
+    """The manifest of the build in dist/ when it can be served with this configuration."""
+    try:
+        manifest = json.loads((config.path("dist_dir") / MANIFEST_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(manifest, dict) and manifest.get("base_iri") == config.base_iri
+    return manifest if ok and "build_id" in manifest else None
+
+
+def _run_development_server(config: Config, lang: str) -> None:
+    from werkzeug.serving import make_server
+
+    from publisher.web.app import create_app
+    from publisher.web.context import shared
+
     app = create_app(config)
-    app.extensions["lodpub"].store.start()  # query executors, before the server's threads
-    server = config["server"]
-    click.echo(f"serving {config.base_iri} at http://{server['host']}:{server['port']}/", err=True)
-    run_simple(server["host"], server["port"], app, threaded=True)
+    shared(app).store.start()  # the query executors, before the server starts its threads
+    host, port = str(config["server"]["host"]), int(config["server"]["port"])
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:  # taken since _refuse_a_taken_port looked
+        raise click.ClickException(_port_problem(exc, host, port, lang)) from None
+    click.echo(say(lang, "cli.serving", base=config.base_iri, host=host, port=port), err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @main.command("load")
@@ -190,7 +327,7 @@ def load_command(
 
     from publisher.load import LoadError, load
 
-    config = _config(config_file)
+    config = _config(config_file, project=dist_dir is None)
     dist = dist_dir or config.path("dist_dir")
     if graph_store is None:
         graph_store = endpoint.rstrip("/").rsplit("/", 1)[0] + "/store"
@@ -251,7 +388,7 @@ def query_command(
     """
     from publisher import client
 
-    config = _config(config_file)
+    config = _config(config_file, project=False)
     if name_or_file is None:
         click.echo(_query_list(), nl=False)
         return

@@ -10,10 +10,17 @@ from typing import Any
 import yaml
 
 DEFAULTS_FILE = "defaults.yaml"
+# A project folder holds this configuration file, or the default data and shapes folders.
+PROJECT_FILE = "lodpub.yaml"
+PROJECT_FOLDERS = ("data_dir", "shapes_dir")
 
 
 class ConfigError(ValueError):
     """The configuration file is unreadable or names an unknown key."""
+
+
+class ProjectNotFound(ConfigError):
+    """No project folder in a folder or its parents."""
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,22 @@ class Config:
         return self.values["base_iri"]
 
     def path(self, key: str) -> Path:
-        """A configured folder, relative paths taken from the repository root."""
+        """A configured folder, relative paths taken from the project folder (root)."""
         return (self.root / self.values[key]).resolve()
+
+
+def find_project(start: Path) -> tuple[Path, Path | None]:
+    """The project ``start`` is in, and its configuration file if it has one: the nearest
+    folder, ``start`` or a parent, that holds lodpub.yaml, or the default data and shapes
+    folders (this repository). So lodpub runs the same from any folder of a project, such as
+    a city's folder, where its paths would otherwise miss."""
+    defaults = _defaults()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder, folder / PROJECT_FILE
+        if all((folder / defaults[key]).is_dir() for key in PROJECT_FOLDERS):
+            return folder, None
+    raise ProjectNotFound(str(start))
 
 
 def _defaults() -> dict[str, Any]:
@@ -55,7 +76,10 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str,
 def load_config(
     path: Path | None = None, overrides: dict[str, Any] | None = None, root: Path | None = None
 ) -> Config:
-    """Defaults, then the file, then overrides (dotted keys such as ``server.port``)."""
+    """Defaults, then the file, then overrides (dotted keys such as ``server.port``).
+
+    Relative paths are taken from ``root``: by default the folder of the file, else the
+    current folder."""
     values = _defaults()
     if path is not None:
         try:
@@ -75,4 +99,6 @@ def load_config(
         values = _merge(values, nested, "command line")
     if not values["base_iri"].endswith(("/", "#")):
         raise ConfigError("base_iri must end with '/' or '#'")
-    return Config(values, root or Path.cwd())
+    if root is None:
+        root = Path(path).resolve().parent if path is not None else Path.cwd()
+    return Config(values, root)

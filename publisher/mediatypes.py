@@ -1,4 +1,13 @@
-"""Every RDF and SPARQL-results format the project reads or writes, named once."""
+"""Every RDF and SPARQL-results format the project reads or writes, named once: the format registry.
+
+The tables at the end are the only lists of formats: negotiation, the Linked Data
+documents, the VoID and catalogue documents, the service description and the query page
+all read :data:`DOCUMENT_OFFERS` (at request time), ``?format=`` and file extensions are
+looked up in the ``BY_*`` tables, and the SPARQL endpoint offers :data:`RDF_FORMATS` /
+:data:`RESULTS_FORMATS` by query form (``publisher.store.ResultKind``). To add a format,
+define it here and put it in the tables it belongs to (docs/architecture.md, "Add a
+result format"); ``publisher.serialize`` writes any graph format pyoxigraph knows.
+"""
 
 from __future__ import annotations
 
@@ -87,14 +96,21 @@ RESULTS_TSV = Format(
 HTML = Format("html", "text/html", "html", _W3C + "RDFa", "HTML")
 
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSONLD, RDFXML, NTRIPLES, TRIG, NQUADS)
-# Formats a single resource document is offered in (graphs only, no datasets).
-DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSONLD, RDFXML, NTRIPLES)
 RESULTS_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
+# What a document (a thing's description, the ontology, VoID, the catalogue, the service
+# description) is offered in, server preference first: curl's */* gets Turtle, browsers
+# get HTML (graphs only, no datasets).
+DOCUMENT_OFFERS: tuple[Format, ...] = (TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
 ALL_FORMATS: tuple[Format, ...] = (HTML, *RDF_FORMATS, *RESULTS_FORMATS)
 
 BY_EXTENSION: dict[str, Format] = {f.extension: f for f in ALL_FORMATS}
 BY_NAME: dict[str, Format] = {f.name: f for f in ALL_FORMATS}
 BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in ALL_FORMATS}
+
+
+def rdf_offers() -> tuple[Format, ...]:
+    """The document offers that are RDF (the twins of an HTML page)."""
+    return tuple(f for f in DOCUMENT_OFFERS if f is not HTML)
 
 
 def lookup(token: str) -> Format | None:

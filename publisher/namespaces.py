@@ -72,3 +72,15 @@ def bind_prefixes(graph: Graph) -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
     return graph
+
+
+_BY_LENGTH = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda n: -len(n[0]))
+
+
+def curie(iri: str) -> str:
+    """``smp:Action`` with the longest of the project's namespaces that leaves a local part,
+    else the IRI itself (what pages show for a term without a label)."""
+    for namespace, prefix in _BY_LENGTH:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri

@@ -34,13 +34,18 @@ _NAMESPACES = sorted(jsonld_context()["@context"].items(), key=lambda item: -len
 
 
 def to_triples(graph: Graph) -> list[ox.Triple]:
-    """An rdflib graph as pyoxigraph triples, through N-Triples (lossless)."""
+    """An rdflib graph as pyoxigraph triples, through N-Triples (lossless), its blank nodes
+    renamed canonically: rdflib names them at random, so without this two processes (web
+    workers, replicas) would write the same graph as different bytes under one ETag."""
     data = graph.serialize(format="nt", encoding="utf-8")
-    return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return [quad.triple for quad in dataset]
 
 
 def serialize_graph(graph: Graph, fmt: Format) -> bytes:
-    """An rdflib graph in one graph format (see :func:`serialize`)."""
+    """An rdflib graph in one graph format (see :func:`serialize`), the same bytes in every
+    process."""
     return serialize(to_triples(graph), fmt)
 
 

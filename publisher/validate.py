@@ -25,6 +25,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from publisher.messages import DEFAULT, say
 from publisher.rdf import CityGraph
 from publisher.source import Origin
 
@@ -48,22 +49,41 @@ except ImportError:  # pragma: no cover - an optional speed-up; pySHACL gives th
 
 @dataclass(frozen=True)
 class Problem:
-    """One SHACL result, located in the YAML where possible."""
+    """One SHACL result, located in the YAML where possible.
+
+    ``message`` is the shape's ``sh:message`` in English (or without a language);
+    ``translations`` the same in other languages, (language, text) pairs, for :meth:`render`.
+    """
 
     severity: str  # "Violation", "Warning" or "Info"
     message: str
     focus: str
     path: str | None
     origin: Origin | None
+    value: str | None = None  # the offending value, when it is not a blank node
+    translations: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
-        where = f"{self.origin}" if self.origin else f"(generated) {self.focus}"
+        return self.render(DEFAULT)
+
+    def render(self, lang: str) -> str:
+        """``file:line: field: severity: message (value: …) [path]`` in ``lang``."""
+        where = str(self.origin) if self.origin else say(lang, "shacl.generated", focus=self.focus)
+        text = dict(self.translations).get(lang) or self.message or say(lang, "shacl.unexplained")
+        if self.value is not None:
+            text += f" ({say(lang, 'shacl.value', value=self.value)})"
         path = f" [{self.path}]" if self.path else ""
-        return f"{where}: {self.severity.lower()}: {self.message}{path}"
+        return f"{where}: {say(lang, 'shacl.' + self.severity)}: {text}{path}"
 
     @property
     def is_violation(self) -> bool:
         return self.severity == "Violation"
+
+    def order(self) -> tuple:
+        """Violations first, then by file and line (as numbers: line 5 before line 30)."""
+        origin = self.origin
+        return (not self.is_violation, origin is None, str(origin.file) if origin else "",
+                origin.line if origin else 0, str(self))  # fmt: skip
 
 
 def load_shapes(shapes_dir: Path) -> Graph:
@@ -126,7 +146,7 @@ class Validator:
             _problem(report, result, located)
             for result in report.subjects(SH.resultSeverity, None)
         ]
-        return sorted(problems, key=lambda p: (not p.is_violation, str(p)))
+        return sorted(problems, key=Problem.order)
 
     def check_city(self, located: CityGraph) -> list[Problem]:
         return self.check(located.quads, located)
@@ -208,17 +228,19 @@ def _problem(report: Graph, result: Node, located: CityGraph | None) -> Problem:
     focus = report.value(result, SH.focusNode)
     path = report.value(result, SH.resultPath)
     severity = report.value(result, SH.resultSeverity)
-    message = report.value(result, SH.resultMessage)
     value = report.value(result, SH.value)
-    text = str(message) if message else "constraint not met"
-    if value is not None and not isinstance(value, BNode):
-        text += f" (value: {value.n3() if hasattr(value, 'n3') else value})"
+    messages = {
+        (m.language if isinstance(m, Literal) and m.language else DEFAULT): str(m)
+        for m in sorted(report.objects(result, SH.resultMessage))  # sorted: the same every run
+    }
     return Problem(
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-        message=text,
+        message=messages.get(DEFAULT, ""),
         focus=str(focus),
         path=_short(path),
         origin=_locate(focus, path, located),
+        value=None if value is None or isinstance(value, BNode) else value.n3(),
+        translations=tuple(sorted((k, v) for k, v in messages.items() if k != DEFAULT)),
     )
 
 

@@ -275,6 +275,7 @@ class Engine:
     auth: tuple[str, str] | None
     process: Any
     start: Callable[[], Any]
+    sql_port: int | None = None  # Virtuoso's SQL port (isql-vt), for tests that administer it
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -316,7 +317,7 @@ def wait_for(url: str, process: Any, what: str, seconds: float = 60) -> None:
     pytest.fail(f"{what} did not answer {url} within {seconds:g} s")
 
 
-def start_oxigraph(location: Path, port: int) -> Any:
+def start_oxigraph(location: Path, port: int, preexec_fn: Callable[[], None] | None = None) -> Any:
     import shutil
     import subprocess
     import sys
@@ -327,7 +328,7 @@ def start_oxigraph(location: Path, port: int) -> Any:
     process = subprocess.Popen(
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}",
          "--timeout-s", "10"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec_fn,
     )  # fmt: skip
     wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, "oxigraph server")
     return process
@@ -390,7 +391,7 @@ class Engines:
         # with SPARQL_UPDATE, which dba has, over the digest-authenticated endpoint.
         engine = Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth",
                         ("dba", "dba"), None,
-                        lambda: start_virtuoso(folder, port, sql_port))  # fmt: skip
+                        lambda: start_virtuoso(folder, port, sql_port), sql_port)  # fmt: skip
         engine.process = engine.start()
         return engine
 

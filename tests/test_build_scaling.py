@@ -201,9 +201,9 @@ def _results(report: Graph) -> list[tuple]:
         return None if value is None or isinstance(value, BNode) else str(value)
 
     return sorted(
-        tuple(text(r, p) for p in (SH.sourceShape, SH.sourceConstraintComponent,
-                                   SH.resultSeverity, SH.focusNode, SH.resultPath, SH.value,
-                                   SH.resultMessage))
+        (*(text(r, p) for p in (SH.sourceShape, SH.sourceConstraintComponent,
+                                SH.resultSeverity, SH.focusNode, SH.resultPath, SH.value)),
+         tuple(sorted(m.n3() for m in report.objects(r, SH.resultMessage))))  # each language
         for r in report.subjects(RDF.type, SH.ValidationResult)
     )  # fmt: skip
 

@@ -20,6 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -27,8 +28,10 @@ from support import LABEL, THING, production_server, write_dist
 from support import request as get
 
 from publisher import distdir
+from publisher.config import load_config
 from publisher.serve import ENGINES
-from publisher.web.clients import client_address
+from publisher.web.app import create_app
+from publisher.web.http.clients import client_address
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
 LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
@@ -63,6 +66,12 @@ def test_the_client_is_the_peer_or_what_a_trusted_proxy_says(peer, forwarded, cl
 def test_without_trusted_proxies_the_header_is_never_read() -> None:
     environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
     assert client_address(environ, {"trusted_proxy_header": "X-Forwarded-For"}) == "127.0.0.1"
+
+
+def test_a_wrong_trusted_proxy_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    config = load_config(overrides={"server.trusted_proxies": ["10.0.0.300"]}, root=tmp_path)
+    with pytest.raises(ValueError, match=r"server\.trusted_proxies: '10\.0\.0\.300'"):
+        create_app(config)
 
 
 # --- the production server ----------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Hostile input gets clean 4xx errors, never a 500 or a stack trace, and never a crash.
 
 Property-based (hypothesis) fuzzing of the three parsers that read what strangers send or
-write: the Accept parser (``publisher.web.negotiation``), the router over every route
+write: the Accept parser (``publisher.web.http.negotiation``), the router over every route
 (paths with ``..``, encoded slashes, malformed percent-encoding, invalid UTF-8, very long
 IRIs; every method; absurd Accept headers; unknown ``?format=``), and the YAML loader
 (``publisher.source.read_yaml``). Raw requests on the wire go to the real threaded server
@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from publisher import mediatypes as mt
 from publisher.source import MAX_FILE_BYTES, Node, SourceError, read_yaml
-from publisher.web.negotiation import (
+from publisher.web.http.negotiation import (
     MediaRange,
     choose,
     parse_accept,

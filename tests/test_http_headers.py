@@ -1,4 +1,5 @@
-"""Cross-cutting HTTP behaviour against the live server (lod-anchors.md §4.9 to §4.11):
+"""Cross-cutting HTTP behaviour against the live server (RFC 9110 §12.5.5 Vary and §13
+conditional requests, RFC 9111 caching, the Fetch standard's CORS protocol):
 ETag per representation, conditional requests, Cache-Control, Vary, CORS, preflight, HEAD."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import pytest
 from flask import Response
 
 from publisher.web.app import create_app
-from publisher.web.caching import add_vary
+from publisher.web.http.caching import add_vary
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 

@@ -1,10 +1,11 @@
 """The self-description over real HTTP on real builds: VoID, DCAT-AP_IT catalogue, dumps,
-JSON-LD context (lod-anchors.md §4.3, §4.7-§4.11; docs/self-description.md).
+JSON-LD context (VoID, DCAT-AP_IT, SPARQL 1.1 Service Description, JSON-LD 1.1, RFC 9110
+§13 and RFC 9111; docs/self-description.md).
 
 Two builds, each once per session and served by a real threaded werkzeug server: the
 fictional demo cities (``examples/``) and La Spezia (``data/``). VoID numbers are checked
 against ``COUNT`` queries sent to ``/sparql`` with SPARQLWrapper, written here
-independently of ``publisher/web/void.py``; the catalogue against the project's DCAT-AP_IT
+independently of ``publisher/web/about/void.py``; the catalogue against the project's DCAT-AP_IT
 shapes; every ``dcat:downloadURL`` is downloaded and checked against what the catalogue
 says about it.
 """
@@ -35,8 +36,9 @@ from publisher.catalog import IANA
 from publisher.config import load_config
 from publisher.namespaces import SPDX
 from publisher.validate import check, load_shapes
-from publisher.web import meta
+from publisher.web.about import routes as about
 from publisher.web.app import create_app
+from publisher.web.memo import Memo
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 
@@ -418,14 +420,14 @@ def test_void_and_catalogue_are_conditional(demo_site):
 def test_void_is_computed_once_per_data_version(demo_site, monkeypatch):
     fetch(demo_site, "GET", "/.well-known/void", {"Accept": "text/turtle"})
     calls: list[tuple] = []
-    monkeypatch.setattr(meta, "describe", lambda *args: calls.append(args))
+    monkeypatch.setattr(about, "statistics_description", lambda *args: calls.append(args))
     for accept in ("text/turtle", "application/ld+json", "text/html"):
         assert fetch(demo_site, "GET", "/.well-known/void", {"Accept": accept}).status == 200
     assert calls == []
 
 
 def test_version_cache_computes_once_per_key():
-    cache = meta.VersionCache(size=2)
+    cache = Memo(size=2)
     calls: list[str] = []
     for key in ("v1", "v1", "v2", "v1"):
         assert cache.get((key,), lambda k=key: calls.append(k) or k.upper()) == key.upper()

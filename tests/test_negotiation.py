@@ -1,4 +1,4 @@
-"""Unit and property tests for ``publisher.web.negotiation`` (no server needed)."""
+"""Unit and property tests for ``publisher.web.http.negotiation`` (no server needed)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from publisher import mediatypes as mt
-from publisher.web.negotiation import (
+from publisher.web.http.negotiation import (
     NotAcceptableFormat,
     UnknownFormat,
     choose,
@@ -22,7 +22,7 @@ from publisher.web.negotiation import (
 
 RESULTS = mt.RESULTS_FORMATS
 RDF = mt.RDF_FORMATS
-DOCS = mt.DOCUMENT_FORMATS  # HTML first
+DOCS = (mt.HTML, *mt.rdf_offers())  # HTML first
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 JAVA_DEFAULT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 RAPPER = (
@@ -270,7 +270,7 @@ def test_choose_never_raises_and_returns_an_offer_or_none(header, offers):
 @settings(max_examples=300, deadline=None)
 @given(header=accept_headers(), offers=OFFER_SETS)
 def test_chosen_offer_has_the_highest_quality(header, offers):
-    from publisher.web.negotiation import quality
+    from publisher.web.http.negotiation import quality
 
     chosen = choose(header, offers)
     ranges = parse_accept(header)

@@ -33,6 +33,7 @@ from publisher.serve import ENGINES
 from publisher.store.embedded import EmbeddedStore
 from publisher.store.guarded import GuardedStore, Limits
 from publisher.web.app import create_app
+from publisher.web.context import shared
 
 LIGHT = f"SELECT ?l WHERE {{ <{THING}7> <{LABEL}> ?l }}"
 # minutes of work on 200 triples (see tests/test_limits.py for the measurement)
@@ -59,7 +60,7 @@ def ops_app(ops_dist: Path):
     app = create_app(config)
     app.testing = True
     yield app
-    app.extensions["lodpub"].store.close()
+    shared(app).store.close()
 
 
 def test_health_says_ok_with_build_and_size(ops_app) -> None:
@@ -142,6 +143,11 @@ def test_metrics_count_requests_timeouts_truncations_and_rejections(ops_app) -> 
     assert delta("lodpub_queries_rejected_total", reason="invalid") == 1
     assert 'lodpub_build_info{build_id="ops-0001"' in after
     assert metric(after, "lodpub_store_triples") == 100
+    # this process's executors only; the server's slots are lodpub_query_slots
+    gauges = set(re.findall(r"^lodpub_query_executors_(\w+) ", after, re.MULTILINE))
+    assert gauges - {"started_total", "started_created"} == {"busy", "idle", "limit"}
+    assert metric(after, "lodpub_query_slots", state="in_use") == 0
+    assert metric(after, "lodpub_ready") == 1
     client.get("/nowhere/at/all")
     assert "/nowhere" not in client.get("/metrics").get_data(as_text=True)  # no raw paths
 

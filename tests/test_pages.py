@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 
-from publisher.web import display
+from publisher.web.lod import display
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 PAGES = {

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from publisher.cli import main
 from publisher.store.remote import RemoteStore
 from publisher.web.app import create_app
+from publisher.web.context import shared
 
 REMOTES = ["oxigraph", "virtuoso"]
 PATHS = [
@@ -104,7 +105,7 @@ def test_the_store_setting_makes_a_remote_store(engines, fixture_dist, fixture_c
         root=fixture_dist.parent,
     )
     app = create_app(config)
-    assert isinstance(app.extensions["lodpub"].store, RemoteStore)
+    assert isinstance(shared(app).store, RemoteStore)
     reply = app.test_client().get("/sparql?query=" + quote("ASK { ?s ?p ?o }"))
     assert reply.status_code == 200 and reply.json["boolean"] is True
 

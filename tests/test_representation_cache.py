@@ -1,4 +1,4 @@
-"""The representation cache (publisher.web.caching.RepresentationCache): repeated GETs are
+"""The representation cache (publisher.web.http.replay.RepresentationCache): repeated GETs are
 replayed byte for byte, keyed per representation, emptied by a new data version, and a
 conditional GET is answered 304 before any query runs. No timings: counters only."""
 
@@ -12,7 +12,8 @@ from prometheus_client import REGISTRY
 
 from publisher.config import load_config
 from publisher.web.app import create_app
-from publisher.web.caching import CACHE_EXTENSION
+from publisher.web.context import shared
+from publisher.web.http.replay import CACHE_EXTENSION
 
 SELECT = "/sparql?query=" + quote("SELECT * { ?s ?p ?o } LIMIT 5")
 RESULTS_JSON = "application/sparql-results+json"
@@ -42,9 +43,9 @@ class CountingStore:
 def cached(fixture_dist):
     config = load_config(overrides={"dist_dir": str(fixture_dist)}, root=fixture_dist.parent)
     app = create_app(config)
-    shared = app.extensions["lodpub"]
-    store = CountingStore(shared.store)
-    shared.store = store
+    lodpub = shared(app)
+    store = CountingStore(lodpub.store)
+    lodpub.store = store
     try:
         yield app, app.test_client(), store
     finally:
@@ -159,7 +160,7 @@ def test_replayed_truncation_header(fixture_dist):
         assert list(second.headers.items()) == list(first.headers.items())
         assert second.data == first.data
     finally:
-        close = getattr(app.extensions["lodpub"].store, "close", None)
+        close = getattr(shared(app).store, "close", None)
         if close is not None:
             close()
 
@@ -173,6 +174,6 @@ def test_cache_can_be_turned_off(fixture_dist):
     try:
         assert CACHE_EXTENSION not in app.extensions
     finally:
-        close = getattr(app.extensions["lodpub"].store, "close", None)
+        close = getattr(shared(app).store, "close", None)
         if close is not None:
             close()

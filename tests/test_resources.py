@@ -1,7 +1,9 @@
-"""Dereferencing over real HTTP (lod-anchors.md §4.5, §4.7, §4.9-4.11) against a real build
-of the fictional demo cities: 303s for things, negotiated documents, extension URLs, Link
-alternates, 404/406, languages, ETags and 304s, CORS, HEAD, slashes and traversal, the
-ontology at its namespace. rdflib is the client where a real client matters."""
+"""Dereferencing over real HTTP (W3C "Cool URIs for the Semantic Web" §4.3, JSON-LD 1.1,
+RFC 9110 §12-13, RFC 9111, the Fetch standard's CORS; the rules are in
+publisher/web/lod/routes.py) against a real build of the fictional demo cities: 303s for
+things, negotiated documents, extension URLs, Link alternates, 404/406, languages, ETags and
+304s, CORS, HEAD, slashes and traversal, the ontology at its namespace. rdflib is the
+client where a real client matters."""
 
 from __future__ import annotations
 

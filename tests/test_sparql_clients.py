@@ -31,6 +31,7 @@ from SPARQLWrapper import (
 )
 
 from publisher import mediatypes as mt
+from publisher.web.context import shared
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 
@@ -53,7 +54,7 @@ METHOD_IDS = ["GET", "POST-form", "POST-direct"]
 
 @pytest.fixture(scope="module")
 def store(app):
-    return app.extensions["lodpub"].store
+    return shared(app).store
 
 
 @pytest.fixture(scope="module")

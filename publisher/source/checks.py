@@ -7,6 +7,7 @@ How each record field is read is declared once, on the field (:class:`Read`, use
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import re
@@ -18,6 +19,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.iris import is_slug
+from publisher.messages import Localised, Located, msg
+from publisher.source.vocabulary import Choices, load
 from publisher.source.yamlfile import Node, Origin, _join
 
 Text = dict[str, str]  # language -> text
@@ -33,73 +36,54 @@ class Amount:
     precision: str = "exact"
 
 
-LANGUAGES = ("it", "en")
+LANGUAGES = Choices(("it", "en"))
 
-EU_THEMES = (
-    "AGRI",
-    "ECON",
-    "EDUC",
-    "ENER",
-    "ENVI",
-    "GOVE",
-    "HEAL",
-    "INTL",
-    "JUST",
-    "OP_DATPRO",
-    "REGI",
-    "SOCI",
-    "TECH",
-    "TRAN",
+EU_THEMES = Choices(
+    (
+        "AGRI",
+        "ECON",
+        "EDUC",
+        "ENER",
+        "ENVI",
+        "GOVE",
+        "HEAL",
+        "INTL",
+        "JUST",
+        "OP_DATPRO",
+        "REGI",
+        "SOCI",
+        "TECH",
+        "TRAN",
+    )
 )
-OSSERVATORIO_THEMES = (
-    "governance",
-    "environment",
-    "economy",
-    "people",
-    "living",
-    "mobility",
-    "planning",
-    "energy",
-)
-TIMEFRAMES = ("short", "medium", "long")
-ICT_ROLES = ("characterising", "enabling", "none")
-FUNDING_TYPES = ("public", "private", "public-private-partnership", "mixed", "to-be-defined")
-STATUSES = ("proposed", "planned", "in-progress", "completed", "suspended", "cancelled")
-ROLES = (
-    "process-coordinator",
-    "coordinator",
-    "team-leader",
-    "lead",
-    "partner",
-    "protocol-signatory",
-    "steering-committee-member",
-    "technical-advisor",
-    "member",
-    "funder",
-)
-FIGURE_KINDS = (
-    "actions",
-    "total-investment",
-    "short-term-actions-share",
-    "participants",
-    "participating-organisations",
-    "work-tables",
-    "methodology-phases",
-)
-PRECISIONS = ("exact", "approximate", "more-than", "at-least")
-SOURCE_TYPES = (
-    "web-page",
-    "press-release",
-    "news-article",
-    "magazine-article",
-    "academic-paper",
-    "controlled-vocabulary",
-)
-ORGANISATION_TYPES = ("organisation", "steering-committee")
-ROLE_TARGETS = ("masterplan", "table", "action", "organisation")
+# The controlled vocabularies (ontology/vocabularies.ttl) and the few other enumerations,
+# each with every name it accepts (publisher/source/vocabulary.py).
+_CHOICES = load()
+OSSERVATORIO_THEMES = _CHOICES["osservatorio-theme"]
+TIMEFRAMES = _CHOICES["timeframe"]
+ICT_ROLES = _CHOICES["ict-role"]
+FUNDING_TYPES = _CHOICES["funding-type"]
+STATUSES = _CHOICES["action-status"]
+ROLES = _CHOICES["role"]
+FIGURE_KINDS = _CHOICES["figure-kind"]
+PRECISIONS = _CHOICES["precision"]
+SOURCE_TYPES = _CHOICES["source-type"]
+ORGANISATION_TYPES = _CHOICES["organisation-type"]
+ROLE_TARGETS = _CHOICES["role-target"]
+BOOLEANS = _CHOICES["boolean"]
+# The most digits a number may have: amounts and counts, never more than this.
+MAX_DIGITS = 30
 
 
 # --- checking values -------------------------------------------------------------------
+
+
+class Invalid(ValueError):
+    """A value refused with its own message (catalogue ``key``; ``value`` is added)."""
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 class Checker:
@@ -108,8 +92,9 @@ class Checker:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def fail(self, origin: Origin, message: str) -> None:
-        self.problems.append(f"{origin}: {message}")
+    def fail(self, origin: Origin, key: str, /, **params: Any) -> None:
+        """Report the message ``key`` (publisher/messages.py) at ``origin``."""
+        self.problems.append(Localised(Located(origin, msg(key, **params))))
 
     def mapping(
         self, node: Node | None, allowed: tuple[str, ...], required: tuple[str, ...] = ()
@@ -117,11 +102,11 @@ class Checker:
         if node is None:
             return {}
         if not isinstance(node.value, dict):
-            self.fail(node.origin, f"expected a mapping, got {_describe(node.value)}")
+            self.expected(node, "a mapping")
             return {}
         for key, child in node.value.items():
             if key not in allowed:
-                self.fail(child.origin, f"unknown field (allowed: {', '.join(allowed)})")
+                self.fail(child.origin, "field.unknown", allowed=allowed)
         for key in required:
             if key not in node.value:
                 self.fail(
@@ -130,7 +115,7 @@ class Checker:
                         node.origin.line,
                         _join(node.origin.field, key) if node.origin.field != "(top)" else key,
                     ),
-                    "missing field",
+                    "field.missing",
                 )
         return node.value
 
@@ -138,20 +123,26 @@ class Checker:
         if node is None or node.value is None:
             return []
         if not isinstance(node.value, list):
-            self.fail(node.origin, f"expected a list, got {_describe(node.value)}")
+            self.expected(node, "a list")
             return []
         return node.value
 
+    def expected(self, node: Node, what: str) -> None:
+        """Report that ``node`` is not ``what`` (a key "expected:<what>" of the catalogue)."""
+        self.fail(node.origin, "value.expected", what=msg("expected:" + what), value=shown(node))
+
     def scalar(self, node: Node | None, check: Callable[[Any], Any], what: str) -> Any:
-        """Convert a scalar with ``check``; a ValueError/TypeError becomes a problem."""
+        """Convert a scalar with ``check``; a ValueError/TypeError becomes a problem: the
+        check's own message when it raises :class:`Invalid`, else "expected ``what``"."""
         if node is None:
             return None
         try:
             return check(node.value)
-        except (ValueError, TypeError, InvalidOperation) as exc:
-            detail = f" ({exc})" if str(exc) else ""
-            self.fail(node.origin, f"expected {what}, got {_describe(node.value)}{detail}")
-            return None
+        except Invalid as exc:
+            self.fail(node.origin, exc.key, value=shown(node), **exc.params)
+        except (ValueError, TypeError, InvalidOperation):
+            self.expected(node, what)
+        return None
 
     def text(self, node: Node | None, require_it: bool = False) -> Text:
         if node is None:
@@ -166,20 +157,22 @@ class Checker:
                 if value:
                     result[lang] = value
         if require_it and mapping and "it" not in result:
-            self.fail(node.origin, "the Italian text (it:) is required")
+            self.fail(node.origin, "text.italian_required")
         return result
 
     def _blank(self, node: Node) -> Text:
-        self.fail(node.origin, "expected non-empty text")
+        self.expected(node, "non-empty text")
         return {}
 
-    def choice(self, node: Node | None, options: tuple[str, ...]) -> str | None:
-        def check(value: Any) -> str:
-            if value not in options:
-                raise ValueError(f"allowed: {', '.join(options)}")
-            return value
-
-        return self.scalar(node, check, "one of the allowed values")
+    def choice(self, node: Node | None, options: Choices) -> str | None:
+        """The key ``node`` names: a key of ``options``, or any of its names (``breve``
+        for ``short``)."""
+        if node is None:
+            return None
+        key = options.key(node.value)
+        if key is None:
+            self.fail(node.origin, "choice.unknown", value=shown(node), allowed=options)
+        return key
 
     def key(self, node: Node | None) -> str | None:
         return self.scalar(node, _slug, "a key of lower-case letters, digits and '-'")
@@ -187,7 +180,7 @@ class Checker:
     def keys(self, node: Node | None) -> list[str]:
         return [k for k in (self.key(item) for item in self.items(node)) if k]
 
-    def choices(self, node: Node | None, options: tuple[str, ...]) -> list[str]:
+    def choices(self, node: Node | None, options: Choices) -> list[str]:
         return [c for c in (self.choice(item, options) for item in self.items(node)) if c]
 
     def scalars(self, node: Node | None, check: Callable[[Any], Any], what: str) -> list[Any]:
@@ -212,11 +205,11 @@ class Checker:
         )
         given = [name for name in ("value", "min", "max") if name in f]
         if not given:
-            self.fail(node.origin, "give value:, or min: and/or max:")
+            self.fail(node.origin, "amount.nothing")
         elif "value" in given and len(given) > 1:
-            self.fail(node.origin, "give either value: or min:/max:, not both")
+            self.fail(node.origin, "amount.both")
         if amount.min is not None and amount.max is not None and amount.min > amount.max:
-            self.fail(f["min"].origin, "min is greater than max")
+            self.fail(f["min"].origin, "amount.min_max")
         return amount
 
     def fields(self, record: type, f: dict[str, Node]) -> dict[str, Any]:
@@ -230,14 +223,17 @@ class Checker:
         return values
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value) if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+def shown(node: Node) -> object:
+    """``node``'s value as the person wrote it, for a message: the YAML text in quotes
+    (``'011027'``, not the number YAML made of it), or what kind of thing it is."""
+    if isinstance(node.value, dict):
+        return msg("value.mapping")
+    if isinstance(node.value, list):
+        return msg("value.list")
+    text = node.text if node.text is not None else str(node.value)
+    if node.value is None and not text:
+        return msg("value.nothing")
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def _nonblank(value: Any) -> str:
@@ -248,34 +244,72 @@ def _nonblank(value: Any) -> str:
 
 def _slug(value: Any) -> str:
     if not isinstance(value, str) or not is_slug(value):
-        raise ValueError
+        raise Invalid("key.format")
     return value
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt ].*)?")
 
 
 def as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise TypeError("write YYYY-MM-DD")
-    return value
+    """A date: YAML's own (``2015-11-03``), or the same written in quotes."""
+    if isinstance(value, dt.datetime):
+        raise Invalid("date.with_time")
+    if isinstance(value, dt.date):
+        return value
+    match = _ISO_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise Invalid("date.format")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise Invalid("date.no_month", month=month)
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise Invalid("date.no_day", month=month, year=year, days=days)
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:  # year 0
+        raise Invalid("date.impossible") from None
+    if len(value.strip()) > 10:  # a time after a real day: a time, or an impossible one
+        raise Invalid("date.with_time")
+    return date
 
 
 def as_year_or_date(value: Any) -> dt.date | int:
-    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-        return value
-    return as_date(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1000 <= value <= 9999:
+            return value
+        raise Invalid("year_or_date.format")
+    try:
+        return as_date(value)
+    except Invalid as exc:
+        if exc.key == "date.format":  # neither: say both are allowed
+            raise Invalid("year_or_date.format") from None
+        raise
+
+
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def as_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise TypeError
+    """A decimal number, never a float: YAML's, or the same written in quotes."""
+    if isinstance(value, bool):
+        raise Invalid("number.format")
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        value = Decimal(value.strip())
+    if not isinstance(value, int | Decimal):
+        raise Invalid("number.format")
     number = Decimal(value)
-    if not number.is_finite() or number < 0:
-        raise ValueError("a finite number, not negative")
+    if len(number.as_tuple().digits) > MAX_DIGITS:
+        raise Invalid("number.too_long", digits=MAX_DIGITS)
+    if number < 0:
+        raise Invalid("number.negative")
     return number
 
 
 def as_url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
-        raise ValueError("an http(s) URL without spaces")
+        raise Invalid("url.format")
     return _iri(value)
 
 
@@ -285,26 +319,30 @@ def _iri(value: str) -> str:
     try:
         ox.NamedNode(value)
     except ValueError as exc:
-        raise ValueError(f"not a valid IRI: {exc}") from None
+        raise Invalid("iri.invalid", reason=str(exc)) from None
     return value
 
 
 def as_email(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}", value):
-        raise ValueError("name@example.org")
+        raise Invalid("email.format")
     _iri(f"mailto:{value}")
     return value
 
 
 def as_bool(value: Any) -> bool:
-    if not isinstance(value, bool):
+    """true/false (YAML's yes/no too), or Italian: sì, vero, falso (no is YAML's)."""
+    if isinstance(value, bool):
+        return value
+    key = BOOLEANS.key(value)
+    if key is None:
         raise TypeError
-    return value
+    return key == "true"
 
 
 def as_istat(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
-        raise ValueError('six digits in quotes, e.g. "011015"')
+        raise Invalid("istat.format")
     return value
 
 
@@ -317,12 +355,10 @@ def as_string(value: Any) -> str:
     return text
 
 
-
-
 def as_eurovoc(value: Any) -> str:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise ValueError('digits in quotes, e.g. "100237"')
+        raise Invalid("eurovoc.format")
     return text
 
 
@@ -369,14 +405,15 @@ def _reads(record: type) -> list[tuple[str, Read]]:
 
 
 def _scalar(kind: str, check: Callable[[Any], Any], what: str) -> Read:
+    """``what``: the phrase of "expected ...", a key "expected:<what>" of the catalogue."""
     return Read(kind, lambda c, node: c.scalar(node, check, what))
 
 
-def choice(options: tuple[str, ...]) -> Read:
+def choice(options: Choices) -> Read:
     return Read("choice", lambda c, node: c.choice(node, options))
 
 
-def choices(options: tuple[str, ...]) -> Read:
+def choices(options: Choices) -> Read:
     return Read("choices", lambda c, node: c.choices(node, options))
 
 

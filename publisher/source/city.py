@@ -11,6 +11,7 @@ from publisher.source.checks import (
     AMOUNT_FIELDS,
     ROLE_TARGETS,
     Checker,
+    Invalid,
     as_bool,
     as_istat,
     required_fields,
@@ -28,7 +29,7 @@ from publisher.source.records import (
     SourceDoc,
     Theme,
 )
-from publisher.source.yamlfile import Node, Origin, SourceError, read_yaml
+from publisher.source.yamlfile import Node, Origin, SourceError, problem, read_yaml
 
 FILES_REQUIRED = ("sources.yaml", "masterplan.yaml", "themes.yaml", "organisations.yaml")
 FILES_OPTIONAL = ("roles.yaml", "actions.yaml")
@@ -104,7 +105,7 @@ def _add_unique(c: Checker, into: dict, key: str | None, record: Any, node: Node
     if key is None:
         return
     if key in into:
-        c.fail(node.origin if node else record.origin, f"duplicate id {key!r}")
+        c.fail(node.origin if node else record.origin, "id.duplicate", key=key)
         return
     into[key] = record
 
@@ -171,11 +172,12 @@ def _parse_organisations(c: Checker, root: Node) -> dict[str, Organisation]:
 
 
 def _role_target(value: Any) -> tuple[str, str | None]:
-    if value == "masterplan":
+    if ROLE_TARGETS.key(value) == "masterplan":
         return "masterplan", None
-    kind, _, key = str(value).partition("/")
-    if kind not in ROLE_TARGETS[1:] or not is_slug(key):
-        raise ValueError("masterplan, table/<key>, action/<key> or organisation/<key>")
+    name, _, key = str(value).partition("/")
+    kind = ROLE_TARGETS.key(name)
+    if kind in (None, "masterplan") or not is_slug(key):
+        raise Invalid("role_target.format")
     return kind, key
 
 
@@ -212,26 +214,27 @@ def _check_references(c: Checker, city: City) -> None:
     """Every key a record names must exist, so no IRI in the output dangles."""
 
     def exists(key: str | None, pool: dict, what: str, origin: Origin) -> None:
+        """``what``: "source", "organisation", "theme" or "action" (message "ref.<what>")."""
         if key and key not in pool:
-            c.fail(origin, f"no {what} with id {key!r}")
+            c.fail(origin, f"ref.{what}", key=key)
 
     for record in _all_records(city):
         for source in record.sources:
             exists(
                 source,
                 city.sources,
-                "source in sources.yaml",
+                "source",
                 record.where("sources") if "sources" in record.lines else record.where("source"),
             )
         if not record.sources:
-            c.fail(record.origin, "needs at least one source (sources: [...])")
+            c.fail(record.origin, "sources.none")
     plan = city.masterplan
     for body in plan.governance_bodies:
         exists(body, city.organisations, "organisation", plan.where("governance_bodies"))
     for phase in plan.phases:
         exists(phase.validated_by, city.organisations, "organisation", phase.where("validated_by"))
         if phase.started and phase.ended and phase.started > phase.ended:
-            c.fail(phase.where("ended"), "ends before it starts")
+            c.fail(phase.where("ended"), "dates.order")
     exists(city.municipality, city.organisations, "organisation", city.city_origin)
     for role in city.roles:
         exists(role.holder, city.organisations, "organisation", role.where("holder"))
@@ -248,23 +251,21 @@ def _check_references(c: Checker, city: City) -> None:
                 and role.target_key in city.themes
                 and not city.themes[role.target_key].work_table
             ):
-                c.fail(role.where("of"), f"theme {role.target_key!r} has no work table")
+                c.fail(role.where("of"), "theme.no_table", key=role.target_key)
     for action in city.actions.values():
         exists(action.theme, city.themes, "theme", action.where("theme"))
         if action.subtheme:
             sub = city.themes.get(action.subtheme)
             exists(action.subtheme, city.themes, "theme", action.where("subtheme"))
             if sub and sub.parent != action.theme:
-                c.fail(
-                    action.where("subtheme"),
-                    f"{action.subtheme!r} is not a sub-theme of {action.theme!r}",
-                )
+                c.fail(action.where("subtheme"), "theme.not_sub",
+                       sub=action.subtheme, theme=action.theme)  # fmt: skip
         exists(action.lead, city.organisations, "organisation", action.where("lead"))
         for name, keys in (("partners", action.partners), ("funders", action.funders)):
             for key in keys:
                 exists(key, city.organisations, "organisation", action.where(name))
         if action.start and action.end and action.start > action.end:
-            c.fail(action.where("end"), "ends before it starts")
+            c.fail(action.where("end"), "dates.order")
 
 
 def _all_records(city: City) -> Iterator[Record]:
@@ -286,18 +287,11 @@ def read_city(folder: Path) -> City:
     key = folder.name
     c = Checker()
     if not is_slug(key) or key in RESERVED_CITY_IDS:
-        c.fail(
-            Origin(folder, 1, "(folder)"),
-            "a city folder name must be a key (a-z, 0-9, '-') and not one of "
-            + ", ".join(RESERVED_CITY_IDS),
-        )
+        c.fail(Origin(folder, 1, "(folder)"), "folder.bad_name", reserved=RESERVED_CITY_IDS)
     roots: dict[str, Node] = {}
     for path in sorted(folder.glob("*.y*ml")):
         if path.name not in FILES_REQUIRED + FILES_OPTIONAL:
-            c.fail(
-                Origin(path, 1, "(file)"),
-                "unknown file (expected: " + ", ".join(FILES_REQUIRED + FILES_OPTIONAL) + ")",
-            )
+            c.fail(Origin(path, 1, "(file)"), "file.unknown", files=FILES_REQUIRED + FILES_OPTIONAL)
             continue
         try:
             roots[path.name] = read_yaml(path)
@@ -305,7 +299,7 @@ def read_city(folder: Path) -> City:
             c.problems.extend(exc.problems)
     for name in FILES_REQUIRED:
         if name not in roots and not (folder / name).exists():
-            c.fail(Origin(folder / name, 1, "(file)"), "missing file")
+            c.fail(Origin(folder / name, 1, "(file)"), "file.missing")
     if c.problems:
         raise SourceError(c.problems)
 
@@ -337,9 +331,11 @@ def read_city(folder: Path) -> City:
         roles=_parse_roles(c, root("roles.yaml")) if "roles.yaml" in roots else [],
         actions=_parse_actions(c, root("actions.yaml")) if "actions.yaml" in roots else {},
     )
-    for key_ in city.city_sources + city.scheme_sources:
-        if key_ not in sources:
-            c.fail(city.city_origin, f"no source in sources.yaml with id {key_!r}")
+    for fields, keys in ((city_fields, city.city_sources), (scheme, city.scheme_sources)):
+        where = fields["sources"].origin if "sources" in fields else city.city_origin
+        for key_ in keys:
+            if key_ not in sources:
+                c.fail(where, "ref.source", key=key_)
     if not c.problems:
         _check_references(c, city)
     if c.problems:
@@ -351,14 +347,14 @@ def city_folders(data_dir: Path) -> list[Path]:
     """The city folders under ``data_dir``, or ``data_dir`` itself when it is one."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise SourceError([f"{data_dir}:1: (folder): no such folder"])
+        raise SourceError([problem(data_dir, 1, "(folder)", "folder.missing")])
     if (data_dir / "masterplan.yaml").exists():
         return [data_dir]
     folders = sorted(
         p for p in data_dir.iterdir() if p.is_dir() and (p / "masterplan.yaml").exists()
     )
     if not folders:
-        raise SourceError([f"{data_dir}:1: (folder): no city folder (with masterplan.yaml) here"])
+        raise SourceError([problem(data_dir, 1, "(folder)", "folder.no_city")])
     return folders
 
 

@@ -11,12 +11,13 @@ SPARQL 1.1 endpoint). The web layer only ever:
 - reads :attr:`Store.version` (the build id, for ETags) and :attr:`Store.built_at` (for
   Last-Modified).
 
-There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Update text
-(:class:`UpdateNotAllowed`) *before* it reaches an engine, so a remote store can never be
-used to write even if the endpoint behind it would accept writes.
+There is no update method on purpose, and :meth:`Store.query` refuses SPARQL Update and
+``SERVICE`` (:class:`UpdateNotAllowed`, :class:`ServiceNotAllowed`) *before* an engine runs
+the text, so a remote store can never be used to write or to make the engine fetch URLs
+(``publisher.store.screen``).
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
-HTTP statuses in one place (``publisher/web/app.py``).
+HTTP statuses in one place (``publisher/web/errors.py``).
 
 Optional features are methods of the base classes with defaults (:meth:`Store.ping`,
 :meth:`Store.stats`, :meth:`Store.saturated`, :meth:`Store.start`, :meth:`Store.memory_mb`,
@@ -28,21 +29,18 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from publisher.config import Config
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
 
 log = logging.getLogger("lodpub.query")
 
-QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
-UPDATE_KEYWORDS = frozenset(
-    {"LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "INSERT", "DELETE", "WITH"}
-)
+HEALTH_QUERY = "ASK { ?s ?p ?o }"
 
 
 class StoreError(Exception):
@@ -311,117 +309,41 @@ class Store(ABC):
         """Release resources; the default does nothing."""
 
 
-HEALTH_QUERY = "ASK { ?s ?p ?o }"
+# --- screening (publisher.store.screen, which needs the errors above) --------------------
+def check_query_text(sparql: str) -> str | None:
+    """Refuse an update by its form and return the form; every :class:`Store` calls this
+    first. Stores that run pyoxigraph also call :func:`publisher.store.screen.verify`,
+    which decides SERVICE and updates from the engine's parse."""
+    from publisher.store import screen
 
-
-def open_store(config: Any) -> Store:
-    """The configured store: ``store: embedded`` (pyoxigraph over ``dist_dir``, queried in
-    killable executor processes) or the URL of a SPARQL 1.1 endpoint."""
-    location = str(config.values.get("store") or "embedded")
-    if location != "embedded":
-        from publisher.store.remote import RemoteStore
-
-        # HTTP, not pyoxigraph: threads can wait on it, so no executor processes; the time
-        # limit is the HTTP timeout plus the engine's own (docs/deploy.md).
-        return RemoteStore.from_config(config, location)
-    from publisher.store.embedded import EmbeddedStore
-    from publisher.store.guarded import guard
-
-    # Queries run in killable executor processes (timeouts, no network; docs/operations.md).
-    return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
-
-
-# --- reading just enough SPARQL text ------------------------------------------------------
-# Why a lexer and not a parser: the engine parses anyway, and pyoxigraph's query parser
-# only says "expected CONSTRUCT" for an update. Two facts decide what we need to know:
-# the first keyword after the prologue (BASE/PREFIX/VERSION) names the operation, and a
-# bare SERVICE keyword can only be a federated call. Strings, IRIs, comments, variables,
-# language tags and prefixed names (which contain ':') are skipped as whole tokens so that
-# words inside them never count. Every alternative matches without backtracking (an
-# unterminated string runs to the end of its line or of the text), so lexing stays linear
-# on hostile input; such queries are syntax errors for the engine anyway.
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\r\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>'''(?:[^'\\]|\\.?|'(?!''))*(?:'''|\Z)
-      |\"\"\"(?:[^"\\]|\\.?|"(?!""))*(?:\"\"\"|\Z)
-      |'(?:[^'\\\r\n]|\\.?)*(?:'|(?=[\r\n])|\Z)
-      |"(?:[^"\\\r\n]|\\.?)*(?:"|(?=[\r\n])|\Z))
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<word>[^\s{}()\[\];,<>"'\#=!&|+*/^?$@]+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_PROLOGUE = frozenset({"BASE", "PREFIX", "VERSION"})
-
-
-def _words(sparql: str):
-    """Bare words (keywords, names) in order, upper-cased; everything else skipped."""
-    for match in _TOKEN.finditer(sparql):
-        if match.lastgroup == "word":
-            yield match.group()
+    return screen.check_text(sparql)
 
 
 def query_form(sparql: str) -> str | None:
-    """The operation keyword (SELECT, ASK, INSERT, CLEAR, ...) after the prologue, or None.
+    """The operation keyword after the prologue, or None (:func:`screen.query_form`)."""
+    from publisher.store import screen
 
-    Cheap and engine-independent: used to refuse updates before any engine sees them and
-    to choose result media types before running the query.
-    """
-    expect_operand = 0
-    for word in _words(sparql):
-        upper = word.upper()
-        if expect_operand:
-            expect_operand -= 1
-            continue
-        if upper in _PROLOGUE:
-            # PREFIX takes "pname:" then <iri> (skipped as a token); BASE takes <iri>;
-            # VERSION takes a string (skipped as a token).
-            expect_operand = 1 if upper == "PREFIX" else 0
-            continue
-        return upper if upper.isalpha() else None
-    return None
+    return screen.query_form(sparql)
 
 
-def is_update(sparql: str) -> bool:
-    """True when the text is (or starts like) a SPARQL 1.1 Update request."""
-    return query_form(sparql) in UPDATE_KEYWORDS
+def open_store(config: Config) -> Store:
+    """The store the configuration names: a remote SPARQL endpoint (``store: URL``), or the
+    embedded one over ``dist_dir``, its queries in killable executor processes (timeouts,
+    no network; docs/operations.md)."""
+    from publisher.store.embedded import EmbeddedStore
+    from publisher.store.remote import RemoteStore
+
+    remote_url = str(config.values.get("store") or "embedded")
+    if remote_url != "embedded":
+        # HTTP to another engine: its queries are checked by a sandboxed parser process
+        # first; the time limit is the HTTP timeout plus the engine's own (docs/deploy.md).
+        return RemoteStore.from_config(config, remote_url)
+    return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
-def uses_service(sparql: str) -> bool:
-    """True when the text contains the SERVICE keyword outside strings, IRIs and comments.
+# The guard and the nesting limit, so callers import them from here, not from an
+# implementation (the guard needs everything above).
+from publisher.store.guarded import guard  # noqa: E402
+from publisher.store.screen import too_deep  # noqa: E402
 
-    A bare word may glue dots to a keyword (``?o .SERVICE <x> {}`` is valid SPARQL and
-    pyoxigraph runs it), so each dot-separated part counts; a prefixed name such as
-    ``ex:a.service`` is refused too, which is the safe side. Executors also cannot open
-    sockets at all (``publisher.store.guarded``).
-    """
-    if "SERVICE" not in sparql.upper():
-        # str.upper maps character by character, so a word whose upper case is SERVICE
-        # leaves SERVICE in the whole text's upper case: none here, no need to lex.
-        return False
-    return any(
-        part.upper() == "SERVICE" for word in _words(sparql) for part in word.split(".")
-    )
-
-
-def check_query_text(sparql: str) -> str | None:
-    """Refuse what a read-only public endpoint must not run; return the query form.
-
-    Every :class:`Store` implementation calls this first.
-    """
-    form = query_form(sparql)
-    if form in UPDATE_KEYWORDS:
-        raise UpdateNotAllowed(
-            f"SPARQL Update ({form}) is not allowed: this is a read-only endpoint"
-        )
-    if uses_service(sparql):
-        raise ServiceNotAllowed(
-            "SERVICE (federated query) is not allowed on this endpoint: run the federated "
-            "query from your own SPARQL engine and call this endpoint from there"
-        )
-    return form
+__all__ = ["guard", "too_deep"]

@@ -2,7 +2,7 @@
 
 Two budgets are shared by every worker process of one server (and by its threads):
 
-- **per client**: a client (an address, see ``publisher/web/clients.py``) runs at most
+- **per client**: a client (an address, see ``publisher/web/http/clients.py``) runs at most
   ``max_queries_per_client`` of its own SPARQL queries at once, whichever worker gets them;
   one more is refused with :class:`ClientBusy` (429 + Retry-After);
 - **memory**: ``memory_total_mb`` is divided into slots of one query's worst case (its

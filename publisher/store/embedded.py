@@ -50,6 +50,7 @@ from publisher.store import (
     Store,
     StoreUnavailable,
     check_query_text,
+    screen,
 )
 
 DATASET_FILE = "dataset.nq"
@@ -264,6 +265,9 @@ class EmbeddedStore(Store):
         self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
     ) -> QueryResult:
         check_query_text(sparql)
+        # In production this runs in an executor (publisher.store.guarded): the parse is
+        # contained there, and the executor cannot connect even if it missed SERVICE.
+        screen.verify(sparql, self._base_iri)
         options: dict[str, Any] = {}
         if dataset:
             options["default_graph"] = _named_nodes(dataset.default_graphs, "default-graph-uri")

@@ -36,7 +36,7 @@ from publisher.store import (
 from publisher.store.sandbox import Request, death, unpack, zygote_main
 
 if TYPE_CHECKING:
-    from publisher.store.guarded import Limits
+    from publisher.store.limits import Limits
 
 log = logging.getLogger("lodpub.query")
 _NICE = 10

@@ -30,10 +30,20 @@ How it gives the web layer exactly what the embedded store gives:
   broken state is cached, the next request tries again. A query past ``timeout_s`` is
   :class:`QueryTimeout` (the HTTP read times out on our side; the engine's own timeout is
   given where it has one: Virtuoso's ``timeout`` parameter, Oxigraph's ``--timeout-s``).
+  The engine's own error text is logged (bounded), never shown to the client: it would
+  echo internal addresses and the bodies of whatever the engine was made to call.
+- **Checking.** The engine would run ``SERVICE`` (a request forgery from the store's host)
+  and may crash on deep nesting, so before a query is sent, pyoxigraph parses it in a
+  killable executor process that cannot connect (:class:`SyntaxChecker` behind
+  :class:`~publisher.store.guarded.GuardedStore`): a syntax error is reported there with
+  its line and column; ``SERVICE`` and updates are refused from that parse
+  (``publisher.store.screen``); and a text that overflows a 2 MB parser stack (the engine
+  would crash too: Oxigraph server dies on about 2,000 nested braces) is refused.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -58,18 +68,32 @@ from publisher.store import (
     ResultKind,
     Store,
     StoreBusy,
+    StoreError,
     StoreUnavailable,
-    _words,
     check_query_text,
     emit,
+    screen,
 )
 from publisher.store.admission import Budget, Ledger
-from publisher.store.embedded import EmbeddedResult, write_capped
+from publisher.store.embedded import EmbeddedResult, _named_nodes, write_capped
+from publisher.store.guarded import GuardedStore, Limits, QueryCrashed
+
+log = logging.getLogger("lodpub.store")
 
 LODPUB = "https://w3id.org/smartcity-masterplan/lodpub#"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 RESULTS_XML = "application/sparql-results+xml"
 GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.5, text/turtle;q=0.4"
+LOGGED_CHARS = 300
+ENGINE_SYNTAX = (
+    "the SPARQL store behind this endpoint cannot parse this query, although it is valid "
+    "SPARQL: it may use syntax that store does not support"
+)
+ENGINE_FAILED = "query evaluation failed in the SPARQL store (its message is in the server log)"
+TOO_DEEP = (
+    "the query is nested too deeply, or chains too many operators or patterns, for the "
+    "SPARQL store to parse safely: simplify it"
+)
 
 
 def union_graph(base_iri: str) -> str:
@@ -152,6 +176,12 @@ class RemoteStore(Store):
         self._lock = threading.Lock()
         self._info: dict[str, Any] | None = None
         self._checked = 0.0
+        self._checker = GuardedStore(
+            SyntaxChecker(base_iri),
+            Limits(timeout_s=timeout_s, max_concurrent=max_concurrent,
+                   queue_wait_s=queue_wait_s, retry_after_s=retry_after_s,
+                   memory_budget=False),
+        )  # fmt: skip
 
     @classmethod
     def from_config(cls, config: Any, url: str) -> RemoteStore:
@@ -241,9 +271,6 @@ class RemoteStore(Store):
             counts[graph] = int(rows[0]["n"].value) if rows else 0
         return counts[graph]
 
-    def close(self) -> None:
-        self._ledger.close()
-
     def ping(self, timeout_s: float | None = None) -> bool:
         try:
             self._run("ASK { }", None, ResultKind.BOOLEAN, timeout_s=timeout_s)
@@ -256,9 +283,12 @@ class RemoteStore(Store):
         self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
     ) -> QueryResult:
         form = check_query_text(sparql)
-        self._check_syntax(sparql)
+        if dataset:  # the embedded store's message, not the engine's
+            _named_nodes(dataset.default_graphs, "default-graph-uri")
+            _named_nodes(dataset.named_graphs, "named-graph-uri")
+        has_dataset = self._check(sparql)
         kind = ResultKind.for_form(form)
-        if not dataset and not _has_dataset_clause(sparql):
+        if not dataset and not has_dataset:
             info = self._build_info()
             dataset = ProtocolDataset((union_graph(self.base_iri),), info["graphs"])
         elif dataset and not dataset.named_graphs:
@@ -267,29 +297,35 @@ class RemoteStore(Store):
             dataset = ProtocolDataset(dataset.default_graphs, (self._nothing(),))
         elif dataset and not dataset.default_graphs:
             dataset = ProtocolDataset((self._nothing(),), dataset.named_graphs)
-        # Relative IRIs resolve against the published base, as in the embedded store (a
-        # BASE of the query's own comes later in the prologue and wins).
         try:
             ticket = self._ledger.admit(client)
         except ClientBusy:
             emit("client_limit")
             raise
         with ticket:
+            # Relative IRIs resolve against the published base, as in the embedded store (a
+            # BASE of the query's own comes later in the prologue and wins).
             return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
+
+    def start(self) -> None:
+        """Fork the checker's executors now (single-threaded, as the guard wants)."""
+        self._checker.start()
+
+    def close(self) -> None:
+        self._checker.close()
+        self._ledger.close()
 
     def _nothing(self) -> str:
         return self.base_iri + "graph/none"
 
-    def _check_syntax(self, sparql: str) -> None:
-        """Parse with pyoxigraph first: the same 400 message (with line:column) whatever the
-        engine. The query is prepared on an empty store and never iterated."""
+    def _check(self, sparql: str) -> bool:
+        """Parse in the checker (see the module docstring); True when the query has its
+        own dataset (FROM / FROM NAMED)."""
         try:
-            result = ox.Store().query(sparql, base_iri=self.base_iri)
-            del result
-        except SyntaxError as exc:
-            raise QuerySyntaxError("SPARQL syntax " + " ".join(str(exc).split())) from None
-        except Exception:  # evaluation on no data: not our concern here
-            return
+            checked = self._checker.query(sparql)
+            return checked.serialize(checked.formats[0]) == b"1"
+        except QueryCrashed:
+            raise QuerySyntaxError(TOO_DEEP) from None
 
     def _answer(
         self,
@@ -328,7 +364,8 @@ class RemoteStore(Store):
             triples = list(dict.fromkeys(ox.parse(raw, format=rdf_format)))
             return ResultKind.GRAPH, [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
         except SyntaxError as exc:
-            raise QueryFailed(f"the SPARQL endpoint's answer is not valid {media}: {exc}") from None
+            _log_engine(f"answered invalid {media} to", exc)
+            raise QueryFailed(ENGINE_FAILED) from None
 
     def _run(
         self,
@@ -356,7 +393,7 @@ class RemoteStore(Store):
             client.setOnlyConneg(True)  # no format= parameter: Virtuoso lets it beat Accept
             client.setRequestMethod(URLENCODED)  # Virtuoso 7.2 hangs on a direct POST
             client.setQuery(sparql)
-            # Our lexer already refused updates; SPARQLWrapper's regex guess is weaker (it
+            # The screen already refused updates; SPARQLWrapper's regex guess is weaker (it
             # takes INSERT inside a string for an update and would send it as one).
             client.queryType = "SELECT"
             client.timeout = timeout_s  # type: ignore[assignment]  # setTimeout() truncates
@@ -383,17 +420,19 @@ class RemoteStore(Store):
                 raise QueryTimeout(timeout_s, time.monotonic() - started)
             return body, response.headers.get("Content-Type", "")
         except swe.QueryBadFormed as exc:
-            raise QuerySyntaxError("SPARQL syntax error: " + _engine_message(exc)) from None
+            _log_engine("refused the syntax of", exc)
+            raise QuerySyntaxError(ENGINE_SYNTAX) from None
         except (swe.EndPointNotFound, swe.Unauthorized) as exc:
+            _log_engine("refused", exc)
             raise EndpointUnavailable(
-                f"the SPARQL endpoint {self.query_url} refused the query: {_engine_message(exc)}",
+                f"the SPARQL store refused the query; retry in {self.retry_after_s} s",
                 self.retry_after_s,
             ) from None
         except swe.EndPointInternalError as exc:
-            message = _engine_message(exc)
-            if "timeout" in message.lower() or "timed out" in message.lower():
+            message = _log_engine("failed on", exc).lower()
+            if "timeout" in message or "timed out" in message:
                 raise QueryTimeout(timeout_s, time.monotonic() - started) from None
-            raise QueryFailed(f"query evaluation failed: {message}") from None
+            raise QueryFailed(ENGINE_FAILED) from None
         except TimeoutError:
             raise QueryTimeout(timeout_s, time.monotonic() - started) from None
         except urllib.error.HTTPError as exc:
@@ -416,15 +455,85 @@ class RemoteStore(Store):
             self._slots.release()
 
 
-def _has_dataset_clause(sparql: str) -> bool:
-    return any(word.upper() == "FROM" for word in _words(sparql))
+def _log_engine(what: str, exc: Exception) -> str:
+    """Log the engine's error text (one line, bounded) and return it; clients never see it."""
+    text = str(exc).split("Response:", 1)[-1].replace("b'", "").replace("\\n", " ")
+    text = " ".join(text.split())[:LOGGED_CHARS]
+    log.warning("the SPARQL store %s a query: %s", what, text)
+    return text
 
 
-def _engine_message(exc: Exception) -> str:
-    text = str(exc)
-    text = text.split("Response:", 1)[-1]
-    text = text.replace("b'", "").replace("\\n", " ")
-    return " ".join(text.split())[:1000]
+class SyntaxChecker(Store):
+    """Parses queries for :class:`RemoteStore`, inside a guarded executor; holds no data.
+
+    Each query is parsed on a thread with a 2 MB stack, a quarter of the 8 MB on which the
+    engine overflows at about 2,000 nested braces: what would crash the engine crashes this
+    executor first, and is refused. Its answer is ``b"1"`` when the query has its own
+    dataset (``FROM``/``FROM NAMED``, decided from the parse as SERVICE is), else ``b"0"``.
+    """
+
+    STACK_BYTES = 2 * 1024 * 1024
+
+    def __init__(self, base_iri: str) -> None:
+        self.base_iri = base_iri
+
+    @property
+    def version(self) -> str:
+        return "checker"
+
+    @property
+    def built_at(self) -> datetime:
+        return datetime.fromtimestamp(0, UTC)
+
+    def count_triples(self, graph: str | None = None) -> int:
+        return 0
+
+    def graphs(self) -> tuple[str, ...]:
+        return ()
+
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
+        outcome: list[bool | StoreError] = []
+
+        def check() -> None:
+            try:
+                outcome.append(self._check(sparql))
+            except StoreError as exc:
+                outcome.append(exc)
+
+        previous = threading.stack_size(self.STACK_BYTES)
+        try:
+            thread = threading.Thread(target=check, name="sparql-check")
+            thread.start()
+            thread.join()
+        finally:
+            threading.stack_size(previous)
+        if isinstance(outcome[0], StoreError):
+            raise outcome[0]
+        return _Checked(outcome[0])
+
+    def _check(self, sparql: str) -> bool:
+        screen.verify(sparql, self.base_iri)
+        try:  # parsed and planned on an empty store; an ASK is evaluated, on no data
+            ox.Store().query(sparql, base_iri=self.base_iri)
+        except SyntaxError as exc:
+            raise QuerySyntaxError("SPARQL syntax " + " ".join(str(exc).split())) from None
+        except UnicodeError:  # lone surrogates: the parser never saw it, nor will the engine
+            raise QuerySyntaxError("the query is not valid Unicode text") from None
+        except Exception:  # evaluation on no data: not our concern here
+            pass
+        return screen.uses_keyword(sparql, screen.DATASET, self.base_iri)
+
+
+class _Checked(QueryResult):
+    kind = ResultKind.BOOLEAN
+
+    def __init__(self, has_dataset: bool) -> None:
+        self._body = b"1" if has_dataset else b"0"
+
+    def serialize(self, fmt: Format) -> bytes:
+        return self._body
 
 
 def gsp_url(graph_store_url: str, graph: str | None) -> str:

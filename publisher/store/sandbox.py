@@ -26,7 +26,7 @@ from publisher.mediatypes import BY_NAME
 from publisher.store import Capped, ProtocolDataset, Store, StoreError
 
 if TYPE_CHECKING:
-    from publisher.store.guarded import Limits
+    from publisher.store.limits import Limits
 
 ERRORS: dict[str, type[StoreError]] = {
     name: value

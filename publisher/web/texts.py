@@ -1,7 +1,11 @@
-"""The words of the HTML pages in Italian and English (data, not markup).
+"""Every word the web layer writes, in Italian and English (data, not markup): the text
+catalogue.
 
-Kept apart from the templates so a third language is one more dictionary, and from the page
-builders so they stay readable. Labels of the data come from the data itself.
+Kept apart from the templates so a third language is one more dictionary in each table, and
+from the page builders so they stay readable. Labels of the data come from the data itself.
+One table per page family, plus :data:`SITE` (header and footer of every page); a page's
+template gets ``t`` = ``SITE`` merged with its family's table
+(``publisher.web.http.html.render_page``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,27 @@ MONTHS = {
     ],
 }  # fmt: skip
 
-TEXTS: dict[str, dict[str, str]] = {
+SITE: dict[str, dict[str, str]] = {
+    "it": {
+        "nav_home": "Home",
+        "nav_sparql": "SPARQL",
+        "nav_queries": "Domande",
+        "nav_catalog": "Catalogo",
+        "licensed": "Dati rilasciati con licenza",
+        "source_code": "Codice sorgente",
+    },
+    "en": {
+        "nav_home": "Home",
+        "nav_sparql": "SPARQL",
+        "nav_queries": "Questions",
+        "nav_catalog": "Catalogue",
+        "licensed": "Data licensed under",
+        "source_code": "Source code",
+    },
+}
+
+# Resource pages, the home page and the ontology (publisher.web.lod).
+LOD: dict[str, dict[str, str]] = {
     "it": {
         "site": "Masterplan smart city in Linked Open Data",
         "fictional": "Dati fittizi / Fictional data",
@@ -297,4 +321,207 @@ PROPERTY_NAMES: dict[str, tuple[str, str]] = {
     str(TI.hasTemporalEntity): ("entità temporale", "temporal entity"),
     str(VCARD.fn): ("nome", "name"),
     str(VCARD.hasEmail): ("email", "email"),
+}
+
+# The SPARQL query page (publisher.web.endpoint).
+ENDPOINT: dict[str, dict[str, str]] = {
+    "it": {
+        "title": "Endpoint SPARQL",
+        "intro": "Interroga i dati aperti collegati dei masterplan con SPARQL 1.1 "
+        "(solo lettura). Il grafo di default è l'unione di tutti i grafi con nome.",
+        "query": "Query",
+        "format": "Formato del risultato",
+        "auto": "automatico (intestazione Accept)",
+        "run": "Esegui",
+        "examples": "Esempi",
+        "try": "prova",
+        "dataset": "Dati",
+        "graph": "Grafo",
+        "triples": "triple",
+        "total": "Grafo di default (unione)",
+        "description": "Descrizione del servizio",
+        "void": "Descrizione VoID del dataset",
+        "catalog": "Catalogo DCAT-AP_IT",
+    },
+    "en": {
+        "title": "SPARQL endpoint",
+        "intro": "Query the masterplans' Linked Open Data with SPARQL 1.1 (read-only). "
+        "The default graph is the union of all named graphs.",
+        "query": "Query",
+        "format": "Result format",
+        "auto": "automatic (Accept header)",
+        "run": "Run",
+        "examples": "Examples",
+        "try": "try it",
+        "dataset": "Data",
+        "graph": "Graph",
+        "triples": "triples",
+        "total": "Default graph (union)",
+        "description": "Service description",
+        "void": "VoID description of the dataset",
+        "catalog": "DCAT-AP_IT catalogue",
+    },
+}
+
+# The named-query pages (publisher.web.api).
+QUERIES: dict[str, dict[str, str]] = {
+    "it": {
+        "title": "Domande pronte",
+        "intro": "Le domande che i ricercatori fanno ai masterplan, come query con nome: "
+        "le stesse per ogni città, così i confronti sono riproducibili. Ognuna risponde in "
+        "JSON, CSV e come tabella; i parametri si scelgono nel modulo o nell'URL.",
+        "parameters": "Parametri",
+        "none": "nessuno",
+        "default": "predefinito",
+        "any": "(tutti)",
+        "run": "Esegui",
+        "result": "Risultato",
+        "rows": "righe",
+        "empty": "Nessun risultato.",
+        "formats": "Altri formati",
+        "reproduce": "Riprodurre questa risposta",
+        "sparql": "La query SPARQL inviata",
+        "columns": "Colonne",
+        "all": "Tutte le domande",
+        "openapi": "Descrizione OpenAPI",
+        "error": "Parametro non valido",
+    },
+    "en": {
+        "title": "Ready-made questions",
+        "intro": "The questions researchers ask of the masterplans, as named queries: the "
+        "same for every city, so comparisons are reproducible. Each answers in JSON, CSV "
+        "and as a table; choose the parameters in the form or in the URL.",
+        "parameters": "Parameters",
+        "none": "none",
+        "default": "default",
+        "any": "(all)",
+        "run": "Run",
+        "result": "Result",
+        "rows": "rows",
+        "empty": "No results.",
+        "formats": "Other formats",
+        "reproduce": "Reproduce this answer",
+        "sparql": "The SPARQL query sent",
+        "columns": "Columns",
+        "all": "All questions",
+        "openapi": "OpenAPI description",
+        "error": "Invalid parameter",
+    },
+}
+
+# The VoID and catalogue pages (publisher.web.about).
+ABOUT: dict[str, dict[str, str]] = {
+    "it": {
+        "void_title": "Descrizione VoID del dataset",
+        "void_intro": "Statistiche calcolate con SPARQL sui dati pubblicati: coincidono con "
+        "i COUNT che l'endpoint restituisce. Il dataset complessivo è il grafo di default "
+        "dell'endpoint (l'unione dei grafi con nome); ogni città è un sottoinsieme, cioè il "
+        "suo grafo con nome.",
+        "catalog_title": "Catalogo DCAT-AP_IT",
+        "formats": "Altri formati",
+        "dataset": "Dataset",
+        "all": "Tutte le città (grafo di default)",
+        "graph": "Grafo con nome",
+        "triples": "Triple",
+        "entities": "Entità (IRI)",
+        "subjects": "Soggetti distinti",
+        "objects": "Oggetti distinti",
+        "properties": "Proprietà",
+        "classes": "Classi",
+        "class": "Classe",
+        "property": "Proprietà",
+        "vocabularies": "Vocabolari usati",
+        "dumps": "Dump",
+        "file": "File",
+        "media_type": "Tipo di media",
+        "size": "Byte",
+        "checksum": "Checksum",
+        "example": "Risorsa di esempio",
+        "endpoint": "Endpoint SPARQL",
+        "modified": "Modificato",
+        "licence": "Licenza",
+        "publisher": "Editore",
+        "identifier": "Identificativo",
+        "themes": "Temi",
+        "frequency": "Frequenza di aggiornamento",
+        "rights_holder": "Titolare dei diritti",
+        "contact": "Contatto",
+        "spatial": "Copertura geografica",
+        "distributions": "Distribuzioni",
+        "format": "Formato",
+        "service": "Servizio dati",
+        "serves": "Serve i dataset",
+        "description": "Descrizione",
+        "fictional": "DATI FITTIZI: questa città non esiste.",
+        "void_link": "Descrizione VoID (statistiche)",
+        "catalog_link": "Catalogo DCAT-AP_IT",
+        "context": "Contesto JSON-LD",
+        "download": "scarica",
+    },
+    "en": {
+        "void_title": "VoID description of the dataset",
+        "void_intro": "Statistics computed with SPARQL over the published data: they equal "
+        "the COUNTs the endpoint returns. The whole dataset is the endpoint's default graph "
+        "(the union of the named graphs); each city is a subset, i.e. its named graph.",
+        "catalog_title": "DCAT-AP_IT catalogue",
+        "formats": "Other formats",
+        "dataset": "Dataset",
+        "all": "All cities (default graph)",
+        "graph": "Named graph",
+        "triples": "Triples",
+        "entities": "Entities (IRIs)",
+        "subjects": "Distinct subjects",
+        "objects": "Distinct objects",
+        "properties": "Properties",
+        "classes": "Classes",
+        "class": "Class",
+        "property": "Property",
+        "vocabularies": "Vocabularies used",
+        "dumps": "Dumps",
+        "file": "File",
+        "media_type": "Media type",
+        "size": "Bytes",
+        "checksum": "Checksum",
+        "example": "Example resource",
+        "endpoint": "SPARQL endpoint",
+        "modified": "Modified",
+        "licence": "Licence",
+        "publisher": "Publisher",
+        "identifier": "Identifier",
+        "themes": "Themes",
+        "frequency": "Update frequency",
+        "rights_holder": "Rights holder",
+        "contact": "Contact",
+        "spatial": "Spatial coverage",
+        "distributions": "Distributions",
+        "format": "Format",
+        "service": "Data service",
+        "serves": "Serves the datasets",
+        "description": "Description",
+        "fictional": "FICTIONAL DATA: this city does not exist.",
+        "void_link": "VoID description (statistics)",
+        "catalog_link": "DCAT-AP_IT catalogue",
+        "context": "JSON-LD context",
+        "download": "download",
+    },
+}
+
+# What the VoID document says about itself, as RDF literals (key -> language -> text).
+VOID_DOCUMENT: dict[str, dict[str, str]] = {
+    "title": {
+        "it": "Masterplan smart city in Linked Open Data: tutte le città",
+        "en": "Smart-city masterplans as Linked Open Data: all cities",
+    },
+    "description": {
+        "it": "Il grafo di default dell'endpoint SPARQL, cioè l'unione di tutti i grafi con "
+        "nome: i dati di ogni città (un sottoinsieme VoID per città), l'ontologia con i "
+        "vocabolari controllati e il catalogo DCAT-AP_IT.",
+        "en": "The SPARQL endpoint's default graph, i.e. the union of every named graph: "
+        "each city's data (one VoID subset per city), the ontology with its controlled "
+        "vocabularies, and the DCAT-AP_IT catalogue.",
+    },
+    "document": {
+        "it": "Descrizione VoID dei masterplan smart city in Linked Open Data",
+        "en": "VoID description of the smart-city masterplans Linked Open Data",
+    },
 }

@@ -17,7 +17,8 @@ Adaptations, since we serve our own data and never fetch URLs:
 - The manifest path is ``/sparql/``; ours is ``/sparql``.
 
 After the manifest: dataset semantics, refusals, conneg by query form, result syntaxes
-and the service description (lod-anchors.md §4.1 to §4.3).
+and the service description (SPARQL 1.1 Protocol §2.1, SPARQL 1.1 Query Results formats,
+SPARQL 1.1 Service Description).
 """
 
 from __future__ import annotations
@@ -663,7 +664,7 @@ def test_service_description_never_advertises_update(http):
     ids=["single-escapes", "double-escapes", "long-escapes", "open-iri", "quotes"],
 )
 def test_hostile_query_text_is_rejected_quickly(http, hostile):
-    """The update/SERVICE screening is a linear lexer: no regex blow-up on 64 KB of junk."""
+    """The screen (form, nesting scan, pre-filter) is linear: no regex blow-up on 64 KB."""
     started = time.perf_counter()
     reply = http("POST", "/sparql", body=hostile, headers=DIRECT)
     assert reply.status == 400

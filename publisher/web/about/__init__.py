@@ -1,0 +1,1 @@
+"""Self-description: /.well-known/void, /catalog, /dumps/…, /context.jsonld (routes.py)."""

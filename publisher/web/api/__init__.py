@@ -1,0 +1,1 @@
+"""The named-query API: /queries, /queries/<name>, /openapi.json (routes.py)."""

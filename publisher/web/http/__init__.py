@@ -1,0 +1,1 @@
+"""HTTP plumbing every URL family shares; it imports no URL family (docs/architecture.md)."""

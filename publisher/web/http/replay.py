@@ -1,0 +1,297 @@
+"""The representation cache: a WSGI middleware that replays finished ``GET`` answers.
+
+A finished ``GET`` answer (200, 301, 303) is kept in memory, per worker process, keyed by
+data version, request URL (scheme, host, raw target) and the values of the request headers
+its ``Vary`` names, the way an HTTP cache keys it. The next ``GET`` or ``HEAD`` with the same
+key is replayed byte for byte (status, every header — ETag, truncation marker, CORS, Vary —
+and body) without Flask, the query executor or the serialiser; a conditional one is answered
+304 from the stored ETag / Last-Modified before any body is computed. Bounded by
+``cache.representation_max_bytes`` (least recently used first); emptied when the data
+version changes. Not kept: POST, errors, ``no-store``, ``Vary: *``, streamed or file
+responses, bodies above ``cache.representation_max_entry_bytes``.
+``lodpub_representation_cache_total`` counts hits, 304s from the cache, misses and stores.
+
+``caching``'s hook marks the answers that may be kept (:data:`CACHEABLE`); request limits
+sit in front of this cache (``limits``), so a refused request never reaches it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from werkzeug.http import parse_date, parse_etags, remove_entity_headers
+
+from publisher.store import StoreError
+from publisher.web.http.links import url_parts
+
+CACHEABLE = "lodpub.cacheable"  # environ key: set by finalize on a response that may be kept
+CACHE_EXTENSION = "lodpub.representation_cache"  # app.extensions key of the installed cache
+CACHE_EVENTS = Counter(
+    "lodpub_representation_cache",
+    "Representation cache of GET/HEAD answers, per worker: hit (replayed), not_modified "
+    "(304 from a cached ETag), miss (computed), store (kept)",
+    ["outcome"],
+)
+_CACHED_STATUSES = (200, 301, 303)
+_CONDITIONALS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+_ENTRY_OVERHEAD = 512  # bytes counted per entry besides body, headers and key
+
+
+def cacheable(method: str, response: Any) -> bool:
+    """Whether a finished answer may be kept (see the module docstring)."""
+    if method != "GET" or response.status_code not in _CACHED_STATUSES:
+        return False
+    if response.is_streamed or response.direct_passthrough:
+        return False
+    headers = response.headers
+    if "no-store" in headers.get("Cache-Control", "") or "Set-Cookie" in headers:
+        return False
+    return "*" not in headers.get("Vary", "")
+
+
+def install(
+    app: Any, version_of: Callable[[], str], settings: dict, observe: Callable[..., None]
+) -> None:
+    """Wrap ``app.wsgi_app`` in the cache sized by the ``cache:`` settings (0 bytes: none);
+    ``observe(route, endpoint, method, status, headers, seconds)`` is called for every answer
+    the cache gives, so request metrics count cache hits too."""
+    max_bytes = int(settings.get("representation_max_bytes", 0))
+    if max_bytes > 0:
+        app.wsgi_app = RepresentationCache(
+            app.wsgi_app,
+            version_of=version_of,
+            max_bytes=max_bytes,
+            max_entry_bytes=int(settings.get("representation_max_entry_bytes", max_bytes)),
+            observe=observe,
+        )
+        app.extensions[CACHE_EXTENSION] = app.wsgi_app
+
+
+@dataclass(frozen=True)
+class _Entry:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None
+    last_modified: datetime | None
+    not_modified_headers: tuple[tuple[str, str], ...]
+    route: str
+    endpoint: str
+    size: int
+
+
+class RepresentationCache:
+    """WSGI middleware: replay finished GET answers (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: Callable,
+        version_of: Callable[[], str],
+        max_bytes: int,
+        max_entry_bytes: int,
+        observe: Callable[..., None] | None = None,
+    ) -> None:
+        self.app = app
+        self.version_of = version_of
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self.observe = observe
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._vary: dict[tuple, tuple[str, ...]] = {}  # URL key -> environ names it varies on
+        self._variants: dict[tuple, set[tuple]] = {}  # URL key -> its stored header values
+        self._size = 0
+        self._version: str | None = None
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._forget_all()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or environ.get("CONTENT_LENGTH") not in (None, "", "0"):
+            return self.app(environ, start_response)
+        started = time.perf_counter()
+        try:
+            version = self.version_of()
+        except StoreError:  # which build? unknown (a remote endpoint is down): the app answers
+            return self.app(environ, start_response)
+        url = _url_key(environ)
+        entry = self._lookup(version, url, environ)
+        if entry is not None:
+            return self._replay(entry, environ, start_response, method, started)
+        CACHE_EVENTS.labels("miss").inc()
+        if method != "GET":
+            return self.app(environ, start_response)
+        conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
+        if conditional:
+            # Compute the full answer once (so it can be kept), then answer 304 from it.
+            plain = {k: v for k, v in environ.items() if k not in _CONDITIONALS}
+            result = self(plain, lambda status, headers, exc_info=None: None)
+            entry = self._lookup(version, url, environ)
+            if entry is not None:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                return self._replay(entry, environ, start_response, method, started)
+            return self.app(environ, start_response)  # not cacheable: the usual way
+        captured: list = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, capture)
+        marked = environ.get(CACHEABLE)
+        if marked is None or not captured or int(captured[0][:3]) not in _CACHED_STATUSES:
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if len(body) <= self.max_entry_bytes:
+            self._store(version, url, environ, captured[0], captured[1], body, marked)
+        return [body]
+
+    # --- internals
+    def _lookup(self, version: str, url: tuple, environ: dict) -> _Entry | None:
+        with self._lock:
+            if version != self._version:
+                self._forget_all()
+                self._version = version
+                return None
+            names = self._vary.get(url)
+            if names is None:
+                return None
+            key = (url, tuple(environ.get(name) for name in names))
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def _store(
+        self,
+        version: str,
+        url: tuple,
+        environ: dict,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        marked: tuple[str, str],
+    ) -> None:
+        values = {name.lower(): value for name, value in headers}
+        vary = tuple(
+            "HTTP_" + name.strip().upper().replace("-", "_")
+            for name in values.get("vary", "").split(",")
+            if name.strip()
+        )
+        key = (url, tuple(environ.get(name) for name in vary))
+        size = (
+            len(body)
+            + sum(len(n) + len(v) for n, v in headers)
+            + sum(len(str(part)) for part in url)
+            + sum(len(v or "") for v in key[1])
+            + _ENTRY_OVERHEAD
+        )
+        if size > self.max_bytes:
+            return
+        without_entity = list(headers)
+        remove_entity_headers(without_entity)
+        last_modified = values.get("last-modified")
+        entry = _Entry(
+            status=status,
+            headers=tuple(headers),
+            body=body,
+            etag=values.get("etag"),
+            last_modified=parse_date(last_modified) if last_modified else None,
+            not_modified_headers=tuple(without_entity),
+            route=marked[0],
+            endpoint=marked[1],
+            size=size,
+        )
+        with self._lock:
+            if version != self._version:
+                return  # the data changed while this was computed
+            if key in self._entries:
+                self._drop(key)
+            if self._vary.get(url) != vary:
+                # The URL now varies on other headers: drop its variants stored before.
+                for values in list(self._variants.get(url, ())):
+                    self._drop((url, values))
+                self._vary[url] = vary
+            self._entries[key] = entry
+            self._variants.setdefault(url, set()).add(key[1])
+            self._size += size
+            while self._size > self.max_bytes and self._entries:
+                self._drop(next(iter(self._entries)))
+        CACHE_EVENTS.labels("store").inc()
+
+    def _drop(self, key: tuple) -> None:
+        """Remove one entry (lock held); a URL without entries left forgets its Vary."""
+        url, values = key
+        self._size -= self._entries.pop(key).size
+        variants = self._variants[url]
+        variants.discard(values)
+        if not variants:
+            del self._variants[url]
+            self._vary.pop(url, None)
+
+    def _forget_all(self) -> None:
+        self._entries.clear()
+        self._vary.clear()
+        self._variants.clear()
+        self._size = 0
+
+    def _replay(
+        self, entry: _Entry, environ: dict, start_response: Callable, method: str, started: float
+    ) -> list[bytes]:
+        if entry.status.startswith("200") and _not_modified_environ(environ, entry):
+            CACHE_EVENTS.labels("not_modified").inc()
+            start_response("304 NOT MODIFIED", list(entry.not_modified_headers))
+            self._observed(entry, method, 304, started)
+            return []
+        CACHE_EVENTS.labels("hit").inc()
+        start_response(entry.status, list(entry.headers))
+        self._observed(entry, method, int(entry.status[:3]), started)
+        return [] if method == "HEAD" else [entry.body]
+
+    def _observed(self, entry: _Entry, method: str, status: int, started: float) -> None:
+        if self.observe is not None:
+            seconds = time.perf_counter() - started
+            self.observe(entry.route, entry.endpoint, method, status, entry.headers, seconds)
+
+
+def _url_key(environ: dict) -> tuple:
+    # The raw target too: /id/a%2Fb and /id/a/b have the same PATH_INFO, not the same
+    # answer (resources refuses encoded slashes; granian's environ has no raw target).
+    return (*url_parts(environ), environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+
+
+def _not_modified_environ(environ: dict, entry: _Entry) -> bool:
+    """:func:`not_modified` on a WSGI environ and a stored answer."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return entry.etag is not None and parse_etags(if_none_match).contains_weak(
+            entry.etag.strip('"')
+        )
+    since_value = environ.get("HTTP_IF_MODIFIED_SINCE")
+    since = parse_date(since_value) if since_value else None
+    if since is not None and entry.last_modified is not None:
+        return entry.last_modified.replace(microsecond=0) <= since
+    return False

@@ -1,0 +1,249 @@
+"""Dereferenceable Linked Data: things, the documents about them, the ontology, the home page.
+
+The server answers for the canonical IRIs under the configured base on whatever host it
+runs: request path ``/id/laspezia/masterplan`` is IRI ``<base>id/laspezia/masterplan``
+(``publisher.iris`` maps paths and IRIs both ways). URL layout and choices:
+
+- **Things** ``/id/…``, ``/vocab`` and ``/vocab/…`` (GET/HEAD): **303 See Other** to the
+  document in the format Accept (or ``?format=``) chose, as an absolute URL on the requesting
+  host: ``Location: http://host/doc/id/laspezia/masterplan.ttl``. Naming the variant (not
+  the negotiating ``/doc/…``) means one round trip less and a Location that says what the
+  client will get. ``Vary: Accept``; ``Link`` lists every variant; ``?lang=`` is carried
+  over to the HTML variant. No triple with the IRI as subject → **404**.
+- **Documents** ``/doc/<path>``: 200, negotiated among Turtle, HTML, JSON-LD, RDF/XML and
+  N-Triples, with ``Content-Location: …/doc/<path>.<ext>`` and ``Vary: Accept``.
+  ``/doc/<path>.<ext>`` is that format whatever Accept says (``?format=`` is then ignored)
+  and has no ``Vary: Accept``; ``?format=`` on ``/doc/<path>`` also wins over Accept.
+- **Defaults**: no Accept, ``*/*`` and ``text/*`` give **Turtle** (the server's first
+  choice; ties go to it). HTML only when ``text/html`` (or XHTML) has the highest q, as
+  browsers send it; clients that put RDF/XML first at q=1 (rapper, Jena, Protégé) get
+  RDF/XML. Nothing acceptable → **406** listing the variants (and the same ``Link``).
+- **Ontology** ``/ontology`` (the hash namespace of ``smp:``) and ``/ontology.<ext>``: the
+  same rules; HTML is pyLODE's page in the page language.
+- **Home** ``/``: HTML only (the machine-readable entry points are ``/catalog``,
+  ``/.well-known/void`` and ``/sparql``).
+- **Languages** (HTML only): ``?lang=it|en`` wins, else Accept-Language, else Italian;
+  ``Content-Language`` is set and ``Vary: Accept-Language`` added when the header decided.
+  RDF documents carry every language, so they never vary on it.
+- Trailing slash → **301** to the path without it. Encoded slashes (``%2F``) and empty,
+  ``.`` or ``..`` segments → **404**: paths name IRIs, never files.
+
+ETag, Last-Modified, 304, Cache-Control and CORS come from ``publisher.web.http.caching`` for
+every response here, 303s and 404s included.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, redirect, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from publisher import mediatypes as mt
+from publisher.iris import Iris
+from publisher.mediatypes import Format
+from publisher.serialize import serialize
+from publisher.web.context import problem, state
+from publisher.web.http import links
+from publisher.web.http.html import html_response, render_page
+from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.lod import home as home_page
+from publisher.web.lod import ontology as onto
+from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
+from publisher.web.lod.kinds import page
+from publisher.web.texts import LOD
+
+blueprint = Blueprint("lod", __name__)
+
+
+# --- routes --------------------------------------------------------------------------------
+@blueprint.get("/")
+def home() -> Response:
+    lang = negotiate_language()
+    view = home_page.home(state().store, _iris(), lang, links.root(), "lang" in request.args)
+    return html_response(render_page("lod/home.html", lang, LOD, here="", home=view), lang)
+
+
+@blueprint.get("/id/<path:rest>")
+def thing_id(rest: str) -> Response:
+    return _see_other("id/" + rest)
+
+
+@blueprint.get("/dataset", defaults={"rest": "dataset"})
+@blueprint.get("/dataset/<path:rest>")
+@blueprint.get("/publisher", defaults={"rest": "publisher"})
+@blueprint.get("/build/<path:rest>")
+@blueprint.get("/software/<path:rest>")
+def thing_metadata(rest: str) -> Response:
+    """The catalogue's own IRIs: datasets, distributions, the agent, builds, the software."""
+    prefix = request.path.lstrip("/").split("/", 1)[0]
+    return _see_other(rest if rest == prefix else f"{prefix}/{rest}")
+
+
+@blueprint.get("/vocab", defaults={"rest": ""})
+@blueprint.get("/vocab/", defaults={"rest": "/"})
+@blueprint.get("/vocab/<path:rest>")
+def thing_vocab(rest: str) -> Response:
+    return _see_other("vocab" + ("/" + rest if rest and rest != "/" else rest))
+
+
+@blueprint.get("/doc/<path:rest>")
+def document(rest: str) -> Response:
+    _refuse_encoded_slashes()
+    if rest.endswith("/"):
+        return _moved("doc/" + rest.rstrip("/"))
+    iris = _iris()
+    offers = mt.DOCUMENT_OFFERS
+    parsed = iris.parse_document("doc/" + rest, tuple(f.extension for f in offers))
+    if parsed is None:
+        raise problem(404, f"/doc/{rest} is not a document about a thing")
+    thing = _find(parsed.thing)
+    doc = "doc/" + _path(thing)
+    fmt = mt.BY_EXTENSION[parsed.extension] if parsed.extension else _negotiate(doc)
+    store = state().store
+    description = describe(store, thing)
+    if not description.exists:
+        raise _not_found(thing)
+    if fmt is mt.HTML:
+        lang = negotiate_language()
+        page_context(store, description)
+        keep = "lang" in request.args
+        labels = state().memo("lod.term_labels", 1).get(
+            (), lambda: term_labels(store), version=store.version
+        )
+        view, kind = page(description, lang, iris, labels, links.root(), keep)
+        body = render_page(
+            kind.template,
+            lang,
+            LOD,
+            here=doc + ".html",
+            twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
+            page=view,
+            alternates=links.variants(doc, offers),
+        )
+        response = html_response(body, lang)
+    else:
+        data = serialize(document_triples(description, iris), fmt)
+        response = Response(data, content_type=content_type(fmt))
+    _link(response, doc, describes=thing)
+    if parsed.extension is None:
+        response.headers["Content-Location"] = links.absolute(f"{doc}.{fmt.extension}")
+    return response
+
+
+@blueprint.get("/ontology", defaults={"ext": None})
+@blueprint.get("/ontology.<ext>")
+@blueprint.get("/ontology/", defaults={"ext": "/"})
+def ontology(ext: str | None) -> Response:
+    if ext == "/":
+        return _moved("ontology")
+    if ext is not None and ext not in {f.extension for f in mt.DOCUMENT_OFFERS}:
+        raise problem(404, f"the ontology is not available as .{ext}")
+    fmt = mt.BY_EXTENSION[ext] if ext else _negotiate("ontology")
+    shared = state()
+    dist, version = shared.config.path("dist_dir"), shared.store.version
+    memo = shared.memo("lod.ontology")
+    try:
+        if fmt is mt.HTML:
+            lang = negotiate_language()
+            alternates = links.variants("ontology", mt.DOCUMENT_OFFERS)
+            head = render_template("lod/ontology_head.html", alternates=alternates)
+            response = html_response(onto.html(memo, dist, version, lang, head), lang)
+        else:
+            data = onto.rdf(memo, dist, version, fmt)
+            response = Response(data, content_type=content_type(fmt))
+    except onto.OntologyMissing:
+        raise problem(404, "this build has no ontology files") from None
+    _link(response, "ontology")
+    if ext is None:
+        response.headers["Content-Location"] = links.absolute(f"ontology.{fmt.extension}")
+    return response
+
+
+# --- the 303 -------------------------------------------------------------------------------
+def _see_other(path: str) -> Response:
+    _refuse_encoded_slashes()
+    if path.endswith("/"):
+        return _moved(path.rstrip("/"))
+    thing = _iris().thing_for_path(path)
+    if thing is None:
+        raise problem(404, f"/{path} names no resource")
+    found = _find(thing, check=True)
+    doc = "doc/" + _path(found)
+    fmt = _negotiate(doc)
+    target = f"{doc}.{fmt.extension}"
+    if fmt is mt.HTML and request.args.get("lang"):
+        target += "?lang=" + negotiate_language()
+    location = links.absolute(target)
+    response = Response(
+        f"303 See Other: {location}\n", 303, content_type="text/plain; charset=utf-8"
+    )
+    response.headers["Location"] = location
+    return _link(response, doc)
+
+
+def _find(thing: str, check: bool = False) -> str:
+    """The IRI the store holds for a thing: as requested or, for a path with non-ASCII
+    characters, percent-encoded (werkzeug decodes paths, IRIs may keep the escapes).
+    ``check`` asks the store even for plain ASCII IRIs (a 303 must not point at nothing)."""
+    thing = str(thing)
+    encoded = quote(thing, safe=links.SAFE + "#?[]")
+    candidates = [thing] if encoded == thing else [thing, encoded]
+    if not check and len(candidates) == 1:
+        return thing
+    try:
+        found = exists(state().store, candidates)
+    except ValueError:  # not an IRI at all (spaces, quotes, angle brackets...)
+        found = None
+    if found is None:
+        raise _not_found(thing)
+    return found
+
+
+def _not_found(thing: str) -> HTTPException:
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in thing)
+    return problem(404, f"no resource <{shown}> is published here")
+
+
+# --- HTTP helpers --------------------------------------------------------------------------
+def _iris() -> Iris:
+    return Iris(state().config.base_iri)
+
+
+def _path(thing: str) -> str:
+    path = _iris().local_path(thing)
+    assert path is not None
+    return path
+
+
+def _link(response: Response, path: str, describes: str | None = None) -> Response:
+    response.headers["Link"] = links.link_value(
+        links.variants(path, mt.DOCUMENT_OFFERS), describes
+    )
+    return response
+
+
+def _negotiate(path: str) -> Format:
+    """negotiation.negotiate, with the variants in a Link header on a 406 as well."""
+    offers = mt.DOCUMENT_OFFERS
+    try:
+        return negotiate(offers)
+    except HTTPException as exc:
+        value = links.link_value(links.variants(path, offers))
+        exc.extra_headers = {"Link": value}  # type: ignore[attr-defined]
+        raise
+
+
+def _moved(path: str) -> Response:
+    query = request.query_string.decode("latin-1")
+    return redirect(links.absolute(path) + (f"?{query}" if query else ""), 301)  # type: ignore[return-value]
+
+
+def _refuse_encoded_slashes() -> None:
+    """``/id/a%2Fb`` would otherwise reach us decoded as ``/id/a/b``: refuse it. Needs the
+    raw request line (werkzeug's and gunicorn's servers give it); without it the decoded
+    path still only names an IRI, never a file."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    path = raw.split("?", 1)[0].lower()
+    if "%2f" in path or "%5c" in path:
+        raise problem(404, "encoded slashes never appear in this server's paths")
