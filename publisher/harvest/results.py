@@ -62,7 +62,10 @@ class SourceResult:
         text = f"{self.source.name}: {self.status.value}: {keys}"
         if self.status is Status.FRESH:
             fresh = [k for k, c in sorted(self.cities.items()) if c.checked is not None]
-            text += f" (new: {', '.join(fresh)})" if fresh != sorted(self.cities) else ""
+            if not fresh:
+                text += " (the catalogue changed, the data did not)"
+            elif fresh != sorted(self.cities):
+                text += f" (new data: {', '.join(fresh)})"
         if self.reason:
             since = self.state.harvested_at
             kept = f"; last good version of {since}" if self.status is Status.KEPT else ""

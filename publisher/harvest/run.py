@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from publisher import __version__
 from publisher.config import Config
@@ -139,14 +140,19 @@ class Harvest:
             self.previous = load_state(dist)
         except ValueError as exc:
             raise HarvestError(str(exc)) from None
-        self.shapes = load_shapes(config.path("shapes_dir"))
+        self._shapes: Graph | None = None
+        self._lock = threading.Lock()
         self._local = threading.local()
 
     @property
     def validator(self) -> Validator:
-        """This thread's validator (the shapes compiled once per thread)."""
+        """This thread's validator: the shapes read once (only when something is to be
+        checked: an unchanged harvest never needs them), compiled once per thread."""
         if not hasattr(self._local, "validator"):
-            self._local.validator = Validator(self.shapes)
+            with self._lock:
+                if self._shapes is None:
+                    self._shapes = load_shapes(self.config.path("shapes_dir"))
+            self._local.validator = Validator(self._shapes)
         return self._local.validator
 
     # --- one source -----------------------------------------------------------------------
@@ -217,8 +223,10 @@ class Harvest:
         key: str,
         kept: CityState | None,
     ) -> City:
-        """One city dataset: its last good version when current, else a new one, checked."""
-        problems = description_problems(catalogue, dataset.iri, self.validator)
+        """One city dataset: its last good version when current, else a new one, checked.
+        Its description is checked when the catalogue changed (else it passed last time)."""
+        problems = [] if catalogue.unchanged else description_problems(
+            catalogue, dataset.iri, self.validator)  # fmt: skip
         if problems:
             shown = "; ".join(str(p) for p in problems[:3])
             raise SelectionError(

@@ -66,12 +66,12 @@ def parse_dump(body: bytes, fmt: Format, base: str, graph: ox.NamedNode) -> list
     """The dump's statements, each once, in ``graph``; CheckError if it does not parse."""
     try:
         statements = ox.parse(body, format=fmt.rdf_format, base_iri=base, rename_blank_nodes=True)
-        triples = dict.fromkeys(quad.triple for quad in statements)
+        quads = dict.fromkeys(ox.Quad(q.subject, q.predicate, q.object, graph) for q in statements)
     except (SyntaxError, ValueError) as exc:
         raise CheckError(f"invalid {fmt.media_type}: {' '.join(str(exc).split())}") from None
-    if not triples:
+    if not quads:
         raise CheckError(f"the {fmt.media_type} dump holds no triples")
-    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    return list(quads)
 
 
 def _actions(quads: list[ox.Quad]) -> tuple[int | None, int]:
