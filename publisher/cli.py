@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,10 @@ CONFIG_OPTION = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML configuration file (defaults: publisher/defaults.yaml).",
 )
+
+
+def _out_option(help_text: str) -> Callable:
+    return click.option("--out", "out_dir", type=click.Path(path_type=Path), help=help_text)
 
 
 def _config(config_file: Path | None, **overrides: object) -> Config:
@@ -54,12 +58,7 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Folder of city folders (or one city folder). Default: data/.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="Output folder, replaced atomically. Default: dist/.",
-)
+@_out_option("Output folder, replaced atomically. Default: dist/.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 def build_command(
     config_file: Path | None, data_dir: Path | None, out_dir: Path | None, quiet: bool
@@ -167,12 +166,7 @@ def serve_command(
 
 @main.command("harvest")
 @CONFIG_OPTION
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="The aggregate to write, replaced atomically. Default: dist_dir (dist/).",
-)
+@_out_option("The aggregate to write, replaced atomically. Default: dist_dir (dist/).")
 @click.option("--quiet", is_flag=True, help="Print only the status lines and the summary.")
 @click.argument("catalog_urls", nargs=-1, metavar="[CATALOG_URL]...")
 def harvest_command(

@@ -33,6 +33,17 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 # --- answers ------------------------------------------------------------------------------
+def _head(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str]) -> None:
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+
+
+def _sized(media_type: str, body: bytes) -> dict[str, str]:
+    return {"Content-Type": media_type, "Content-Length": str(len(body))}
+
+
 @dataclass
 class File:
     """200 with the body, an ETag (its sha256) and 304 to a matching If-None-Match."""
@@ -44,16 +55,10 @@ class File:
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
         tag = f'"{hashlib.sha256(self.body).hexdigest()}"'
         if self.etag and handler.headers.get("If-None-Match") == tag:
-            handler.send_response(304)
-            handler.send_header("ETag", tag)
-            handler.end_headers()
+            _head(handler, 304, {"ETag": tag})
             return 304
-        handler.send_response(200)
-        handler.send_header("Content-Type", self.media_type)
-        handler.send_header("Content-Length", str(len(self.body)))
-        if self.etag:
-            handler.send_header("ETag", tag)
-        handler.end_headers()
+        tagged = {"ETag": tag} if self.etag else {}
+        _head(handler, 200, _sized(self.media_type, self.body) | tagged)
         handler.wfile.write(self.body)
         return 200
 
@@ -64,10 +69,7 @@ class Status:
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
         body = f"{self.code}\n".encode()
-        handler.send_response(self.code)
-        handler.send_header("Content-Type", "text/plain")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
+        _head(handler, self.code, _sized("text/plain", body))
         handler.wfile.write(body)
         return self.code
 
@@ -78,10 +80,7 @@ class Redirect:
     code: int = 302
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
-        handler.send_response(self.code)
-        handler.send_header("Location", self.location)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
+        _head(handler, self.code, {"Location": self.location, "Content-Length": "0"})
         return self.code
 
 
@@ -106,10 +105,7 @@ class Drip:
     pause: float = 0.2
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
-        handler.send_response(200)
-        handler.send_header("Content-Type", self.media_type)
-        handler.send_header("Content-Length", str(len(self.body)))
-        handler.end_headers()
+        _head(handler, 200, _sized(self.media_type, self.body))
         try:
             for start in range(0, len(self.body), self.chunk):
                 handler.wfile.write(self.body[start : start + self.chunk])
@@ -128,10 +124,7 @@ class Truncated:
     media_type: str = "application/n-quads"
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
-        handler.send_response(200)
-        handler.send_header("Content-Type", self.media_type)
-        handler.send_header("Content-Length", str(len(self.body)))
-        handler.end_headers()
+        _head(handler, 200, _sized(self.media_type, self.body))
         handler.wfile.write(self.body[: len(self.body) // 2])
         handler.close_connection = True
         return 200
@@ -145,10 +138,7 @@ class Unsized:
     media_type: str = "application/n-quads"
 
     def __call__(self, handler: BaseHTTPRequestHandler) -> int:
-        handler.send_response(200)
-        handler.send_header("Content-Type", self.media_type)
-        handler.send_header("Connection", "close")
-        handler.end_headers()
+        _head(handler, 200, {"Content-Type": self.media_type, "Connection": "close"})
         handler.wfile.write(self.body)
         handler.close_connection = True
         return 200

@@ -30,38 +30,19 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
+from rdflib import Namespace
+from rdflib import namespace as rdflib_namespace
 
+from publisher.catalog import SPDX
 from publisher.harvest.fetch import Fetched, Fetcher, Validators
 from publisher.harvest.sources import Source
 from publisher.iris import masterplan_namespace
 from publisher.mediatypes import BY_EXTENSION, BY_MEDIA_TYPE, RDF_FORMATS, Format
+from publisher.rdf import DCAT, DCTERMS, FOAF, RDF, Terms
 
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-HYDRA = "http://www.w3.org/ns/hydra/core#"
-VOID_URI_SPACE = ox.NamedNode("http://rdfs.org/ns/void#uriSpace")
-FOAF_PRIMARY_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
-SPDX = "http://spdx.org/rdf/terms#"
-TYPE = ox.NamedNode(RDF_NS + "type")
-NEXT_LINKS = (ox.NamedNode(HYDRA + "next"), ox.NamedNode(HYDRA + "nextPage"))
-PAGE_TYPES = (
-    ox.NamedNode(HYDRA + "PagedCollection"),
-    ox.NamedNode(HYDRA + "PartialCollectionView"),
-)
-TOTAL_ITEMS = ox.NamedNode(HYDRA + "totalItems")
-CATALOG_TYPE = ox.NamedNode(DCAT + "Catalog")
-DATASET = ox.NamedNode(DCAT + "dataset")
-DISTRIBUTION = ox.NamedNode(DCAT + "distribution")
-DOWNLOAD_URL = ox.NamedNode(DCAT + "downloadURL")
-ACCESS_URL = ox.NamedNode(DCAT + "accessURL")
-MEDIA_TYPE = ox.NamedNode(DCAT + "mediaType")
-BYTE_SIZE = ox.NamedNode(DCAT + "byteSize")
-FORMAT = ox.NamedNode(DCT + "format")
-HAS_PART = ox.NamedNode(DCT + "hasPart")
-CHECKSUM = ox.NamedNode(SPDX + "checksum")
-ALGORITHM = ox.NamedNode(SPDX + "algorithm")
-CHECKSUM_VALUE = ox.NamedNode(SPDX + "checksumValue")
+HYDRA = Terms(Namespace("http://www.w3.org/ns/hydra/core#"))
+VOID = Terms(rdflib_namespace.VOID)
+NEXT_LINKS = (HYDRA.next, HYDRA.nextPage)
 # The graph formats a catalogue may come in, best first, as an Accept header.
 CATALOGUE_FORMATS = tuple(f for f in RDF_FORMATS if not f.datasets)
 ACCEPT = ", ".join(
@@ -117,7 +98,7 @@ class Index:
         return found[0] if found else None
 
     def typed(self, cls: ox.NamedNode) -> list:
-        return [s for s in self.by_subject if cls in self.objects(s, TYPE)]
+        return [s for s in self.by_subject if cls in self.objects(s, RDF.type)]
 
     def star(self, subject: object, skip: frozenset = frozenset()) -> list[ox.Triple]:
         """``subject``'s triples (except ``skip`` predicates) and, recursively, those of the
@@ -194,11 +175,11 @@ ALGORITHMS = {"sha256": "sha256", "sha1": "sha1", "md5": "md5", "sha512": "sha51
 
 
 def _checksum(index: Index, node: object) -> tuple[str, str] | None:
-    checksum = index.first(node, CHECKSUM)
+    checksum = index.first(node, SPDX.checksum)
     if checksum is None:
         return None
-    algorithm = index.first(checksum, ALGORITHM)
-    value = index.first(checksum, CHECKSUM_VALUE)
+    algorithm = index.first(checksum, SPDX.algorithm)
+    value = index.first(checksum, SPDX.checksumValue)
     if not isinstance(algorithm, ox.NamedNode) or not isinstance(value, ox.Literal):
         return None
     name = algorithm.value.rsplit("checksumAlgorithm_", 1)[-1].lower()
@@ -208,13 +189,13 @@ def _checksum(index: Index, node: object) -> tuple[str, str] | None:
 def _format(index: Index, node: object, url: str) -> tuple[Format | None, str]:
     """The distribution's format from dcat:mediaType, dct:format or the URL's extension."""
     declared = []
-    media = index.first(node, MEDIA_TYPE)
+    media = index.first(node, DCAT.mediaType)
     if isinstance(media, ox.NamedNode | ox.Literal):
         media_type = media.value.split("/media-types/")[-1].lower()
         declared.append(media_type)
         if media_type in BY_MEDIA_TYPE:
             return BY_MEDIA_TYPE[media_type], media_type
-    code = index.first(node, FORMAT)
+    code = index.first(node, DCTERMS.format)
     if isinstance(code, ox.NamedNode | ox.Literal):
         token = code.value.rsplit("/", 1)[-1]
         declared.append(token)
@@ -226,7 +207,7 @@ def _format(index: Index, node: object, url: str) -> tuple[Format | None, str]:
 
 
 def _size(index: Index, node: object) -> int | None:
-    value = index.first(node, BYTE_SIZE)
+    value = index.first(node, DCAT.byteSize)
     try:
         return int(value.value) if isinstance(value, ox.Literal) else None
     except ValueError:
@@ -234,7 +215,7 @@ def _size(index: Index, node: object) -> int | None:
 
 
 def _distribution(index: Index, node: object) -> Distribution | None:
-    url = index.first(node, DOWNLOAD_URL) or index.first(node, ACCESS_URL)
+    url = index.first(node, DCAT.downloadURL) or index.first(node, DCAT.accessURL)
     if not isinstance(url, ox.NamedNode | ox.Literal):
         return None
     fmt, declared = _format(index, node, url.value)
@@ -244,13 +225,13 @@ def _distribution(index: Index, node: object) -> Distribution | None:
 
 def _namespaces(index: Index, dataset: object) -> tuple[str, ...]:
     declared = [
-        o.value for o in index.objects(dataset, VOID_URI_SPACE) if isinstance(o, ox.Literal)
+        o.value for o in index.objects(dataset, VOID.uriSpace) if isinstance(o, ox.Literal)
     ]
     if declared:
         return tuple(sorted(set(declared)))
     topics = [
         masterplan_namespace(o.value)
-        for o in index.objects(dataset, FOAF_PRIMARY_TOPIC)
+        for o in index.objects(dataset, FOAF.primaryTopic)
         if isinstance(o, ox.NamedNode)
     ]
     return tuple(sorted({ns for ns in topics if ns}))
@@ -258,13 +239,13 @@ def _namespaces(index: Index, dataset: object) -> tuple[str, ...]:
 
 def datasets(index: Index, catalog: object) -> list[Dataset]:
     """The catalogue's city datasets, in IRI order (unions of other datasets skipped)."""
-    listed = [d for d in index.objects(catalog, DATASET) if isinstance(d, ox.NamedNode)]
+    listed = [d for d in index.objects(catalog, DCAT.dataset) if isinstance(d, ox.NamedNode)]
     members = set(listed)
     found = []
     for node in sorted(set(listed), key=lambda n: n.value):
-        if any(part in members for part in index.objects(node, HAS_PART)):
+        if any(part in members for part in index.objects(node, DCTERMS.hasPart)):
             continue
-        distributions = [_distribution(index, d) for d in index.objects(node, DISTRIBUTION)]
+        distributions = [_distribution(index, d) for d in index.objects(node, DCAT.distribution)]
         found.append(
             Dataset(node.value, _namespaces(index, node), tuple(d for d in distributions if d))
         )
@@ -285,7 +266,7 @@ def _next_link(statements: list[ox.Triple], base: str) -> str | None:
 
 def _total_items(statements: list[ox.Triple]) -> int | None:
     for statement in statements:
-        if statement.predicate == TOTAL_ITEMS and isinstance(statement.object, ox.Literal):
+        if statement.predicate == HYDRA.totalItems and isinstance(statement.object, ox.Literal):
             try:
                 return int(statement.object.value)
             except ValueError:
@@ -364,13 +345,13 @@ def _assemble(
     source: Source, pages: list[Page], statements: list[ox.Triple], total: int | None
 ) -> Catalogue:
     index = Index(statements)
-    catalogs = [c for c in index.typed(CATALOG_TYPE) if index.objects(c, DATASET)]
+    catalogs = [c for c in index.typed(DCAT.Catalog) if index.objects(c, DCAT.dataset)]
     if not catalogs:
         raise CatalogueError(f"{source.catalog}: no dcat:Catalog with a dcat:dataset")
     if len(catalogs) > 1:
         names = ", ".join(sorted(str(c) for c in catalogs))
         raise CatalogueError(f"{source.catalog}: more than one catalogue listing datasets: {names}")
-    listed = set(index.objects(catalogs[0], DATASET))
+    listed = set(index.objects(catalogs[0], DCAT.dataset))
     if total is not None and total != len(listed):
         raise CatalogueError(
             f"{source.catalog}: the pages list {len(listed)} dataset(s) but hydra:totalItems "
