@@ -280,6 +280,11 @@ def test_the_aggregate_is_served_as_a_build_is(aggregate) -> None:
     assert reply.status_code == 200
     lines = reply.get_data(as_text=True).splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["city-0002", "demo-city", "second-city"]
+    areas = client.get("/queries/actions-per-area", query_string={"format": "csv"})
+    keys = {line.split(",")[0] for line in areas.get_data(as_text=True).splitlines()[1:]}
+    assert keys == {"city-0002", "demo-city", "second-city"}  # comparable across sources
+    shared = client.get("/queries/organisations-in-several-cities", query_string={"format": "csv"})
+    assert "demo-city" in shared.get_data(as_text=True)
     manifest = json.loads((dist / "manifest.json").read_text())
     dump = client.get("/dumps/demo-city.nq")
     assert dump.status_code == 200

@@ -33,6 +33,11 @@ def _overlap(first: str, second: str) -> bool:
     return first.startswith(second) or second.startswith(first)
 
 
+def overlapping(first: tuple[str, ...], second: tuple[str, ...]) -> bool:
+    """Whether a namespace of ``first`` contains, or is inside, one of ``second``."""
+    return any(_overlap(a, b) for a in first for b in second)
+
+
 def city_key(dataset: str, namespaces: tuple[str, ...], aggregator_base: str) -> str:
     """The key of a city in the aggregate; OwnershipError when its namespaces are unusable."""
     if not namespaces:

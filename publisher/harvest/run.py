@@ -42,7 +42,7 @@ from publisher.harvest.catalogue import (
 )
 from publisher.harvest.fetch import Fetched, Fetcher, FetchError, Limits
 from publisher.harvest.output import Published, PublishError, publish
-from publisher.harvest.ownership import Owners, OwnershipError, city_key
+from publisher.harvest.ownership import Owners, OwnershipError, city_key, overlapping
 from publisher.harvest.provenance import Provenance, measures_of
 from publisher.harvest.results import City, SourceResult, Status
 from publisher.harvest.select import SelectionError, best_distribution, verify
@@ -212,6 +212,12 @@ class Harvest:
             )
         if key in cities:
             raise OwnershipError(f"two datasets of the catalogue are city {key!r}")
+        for other, city in cities.items():
+            if overlapping(dataset.namespaces, tuple(city.state.namespaces)):
+                raise OwnershipError(
+                    f"{dataset.iri}: its namespace overlaps city {other!r}'s "
+                    f"({', '.join(city.state.namespaces)})"
+                )
         return key
 
     def _city(
