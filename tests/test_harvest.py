@@ -352,6 +352,12 @@ def changed_dump(v2: dict[str, bytes], body: bytes) -> dict[str, bytes]:
     return {**v2, "/catalog": announce(v2["/catalog"], v2[NQ], body), NQ: body}
 
 
+def without_triples(catalog: bytes, subject: str, predicate: str) -> bytes:
+    triples = [q.triple for q in ox.parse(catalog, format=ox.RdfFormat.TURTLE)]
+    drop = (ox.NamedNode(subject), ox.NamedNode(predicate))
+    return turtle([t for t in triples if (t.subject, t.predicate) != drop])
+
+
 def without_distributions(catalog: bytes, *extensions: str) -> bytes:
     triples = [q.triple for q in ox.parse(catalog, format=ox.RdfFormat.TURTLE)]
     nodes = [ox.NamedNode(f"{OWN_BASE}dataset/{SMALL}/{extension}") for extension in extensions]
@@ -402,6 +408,22 @@ CASES: dict[str, Callable[[dict[str, bytes], str], Case]] = {
         {**v2, "/catalog": with_lines(v2["/catalog"], f"{_CATALOG} <{HYDRA}next> {_PAGE2}"),
          "/catalog?page=2": with_lines(b"", f"{_PAGE2} <{HYDRA}next> {_CATALOG}")}, {},
         r"paging loop: page 2 links back to page 1"),
+    "too many pages": lambda v2, url: (  # the static source has 2 pages: it stays fine
+        {**v2, "/catalog": with_lines(v2["/catalog"], f"{_CATALOG} <{HYDRA}next> {_PAGE2}"),
+         "/catalog?page=2": with_lines(b"", f"{_PAGE2} <{HYDRA}next> <{OWN_BASE}catalog?page=3>"),
+         "/catalog?page=3": with_lines(b"", f"<{OWN_BASE}catalog?page=3> a <{HYDRA}Collection>")},
+        {"max_pages": 2}, r"more than 2 catalogue pages \(harvest\.max_pages\)"),
+    "a page repeating another": lambda v2, url: (
+        {**v2, "/catalog": with_lines(v2["/catalog"], f"{_CATALOG} <{HYDRA}next> {_PAGE2}"),
+         "/catalog?page=2": with_lines(v2["/catalog"], f"{_CATALOG} <{HYDRA}next> {_PAGE2}")},
+        {}, r"paging loop: page 2 \(.*\?page=2\) repeats page 1"),
+    "no catalogue": lambda v2, url: (
+        {"/catalog": with_lines(b"", f"{_CATALOG} <{HYDRA}totalItems> 0")}, {},
+        r"no dcat:Catalog with a dcat:dataset"),
+    "thin description": lambda v2, url: (
+        {**v2, "/catalog": without_triples(v2["/catalog"], f"{OWN_BASE}dataset/{SMALL}",
+                                           "http://purl.org/dc/terms/description")}, {},
+        r"catalogue: 1 violation\(s\) in .*/dataset/city-0001's description: .*description"),
     "short listing": lambda v2, url: (
         {**v2, "/catalog": with_lines(v2["/catalog"], f"{_CATALOG} <{HYDRA}totalItems> 5")}, {},
         r"the pages list 2 dataset\(s\) but hydra:totalItems says 5"),
@@ -555,6 +577,15 @@ def test_unusable_namespaces_are_refused(namespaces, message) -> None:
     assert city_key("d", (AGGREGATOR + "id/x/",), AGGREGATOR) == "x"
 
 
+def test_an_aggregator_under_its_sources_base_is_refused(tmp_path, publishers) -> None:
+    config = load_config(overrides={"base_iri": BASE, "harvest.sources": [
+        lodpub_source("esempiopoli", publishers["demo-city"])]}, root=REPO_ROOT)  # fmt: skip
+    report = run(config, tmp_path / "dist")
+    (result,) = report.results
+    assert result.status is Outcome.FAILED and report.exit_code == 1
+    assert "is the aggregator's own dataset IRI: the aggregator needs a base_iri" in result.reason
+
+
 # --- the command ----------------------------------------------------------------------------
 def write_config(folder: Path, sources: list[dict], dist: Path | None = None, **settings) -> Path:
     import yaml
@@ -574,6 +605,16 @@ def test_the_command_prints_a_line_per_source_and_a_summary(agg, pair, faults, s
     lines = result.stdout.splitlines()
     assert lines[:2] == ["piccola: fresh: city-0001", "statico: unchanged: city-0002"]
     assert lines[2].startswith("harvest ") and "1 fresh, 1 unchanged; published " in lines[2]
+
+
+def test_an_unreadable_state_stops_the_harvest(agg, pair) -> None:
+    (agg / "harvest/state.json").write_text("{not json", encoding="utf-8")
+    before = agg.resolve()
+    config = write_config(agg.parent, pair, agg)
+    result = CliRunner().invoke(main, ["harvest", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "unreadable harvest state" in result.stderr and "nothing was published" in result.stderr
+    assert agg.resolve() == before
 
 
 def test_the_command_exits_1_when_nothing_can_be_published(tmp_path) -> None:

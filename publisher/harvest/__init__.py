@@ -7,7 +7,7 @@ One module per concern:
 - :mod:`~publisher.harvest.sources`: what to harvest (``harvest.sources``, URL maps, hosts);
 - :mod:`~publisher.harvest.fetch`: bounded, conditional HTTP;
 - :mod:`~publisher.harvest.catalogue`: every page of a DCAT catalogue, its datasets;
-- :mod:`~publisher.harvest.select`: the dump to take, and size / checksum checks;
+- :mod:`~publisher.harvest.selection`: the dump to take, and size / checksum checks;
 - :mod:`~publisher.harvest.validate`: parse, namespace and shapes checks, measures;
 - :mod:`~publisher.harvest.ownership`: who may publish which namespace and city key;
 - :mod:`~publisher.harvest.state`: the last good harvest, kept in the aggregate itself;

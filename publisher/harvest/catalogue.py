@@ -171,7 +171,7 @@ class PageCache:
     pages: dict[str, Page] = field(default_factory=dict)
 
 
-ALGORITHMS = {"sha256": "sha256", "sha1": "sha1", "md5": "md5", "sha512": "sha512"}
+ALGORITHMS = ("sha256", "sha512", "sha1", "md5")  # SPDX names that are hashlib names
 
 
 def _checksum(index: Index, node: object) -> tuple[str, str] | None:
@@ -183,7 +183,7 @@ def _checksum(index: Index, node: object) -> tuple[str, str] | None:
     if not isinstance(algorithm, ox.NamedNode) or not isinstance(value, ox.Literal):
         return None
     name = algorithm.value.rsplit("checksumAlgorithm_", 1)[-1].lower()
-    return (ALGORITHMS[name], value.value.lower()) if name in ALGORITHMS else None
+    return (name, value.value.lower()) if name in ALGORITHMS else None
 
 
 def _format(index: Index, node: object, url: str) -> tuple[Format | None, str]:

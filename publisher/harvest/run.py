@@ -45,7 +45,7 @@ from publisher.harvest.output import Published, PublishError, publish
 from publisher.harvest.ownership import Owners, OwnershipError, city_key, overlapping
 from publisher.harvest.provenance import Provenance, measures_of
 from publisher.harvest.results import City, SourceResult, Status
-from publisher.harvest.select import SelectionError, best_distribution, verify
+from publisher.harvest.selection import SelectionError, best_distribution, verify
 from publisher.harvest.sources import Source
 from publisher.harvest.state import CityState, SourceState, State, load_state
 from publisher.harvest.validate import CheckError, check_city, parse_dump
