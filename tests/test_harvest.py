@@ -605,6 +605,9 @@ def test_the_command_prints_a_line_per_source_and_a_summary(agg, pair, faults, s
     lines = result.stdout.splitlines()
     assert lines[:2] == ["piccola: fresh: city-0001", "statico: unchanged: city-0002"]
     assert lines[2].startswith("harvest ") and "1 fresh, 1 unchanged; published " in lines[2]
+    assert lines[2].endswith(f"triples in {agg}")  # the dist/ link, though the path resolves
+    assert sorted(p.name for p in agg.parent.iterdir()) == [".dist.builds", "dist",
+                                                            "osservatorio.yaml"]  # fmt: skip
 
 
 def test_an_unreadable_state_stops_the_harvest(agg, pair) -> None:

@@ -20,6 +20,7 @@ from publisher.build import (
     STORE_FILE,
     _file_entry,
     _media_type,
+    _published_path,
     _swap,
     _vocabulary,
     _write_dumps,
@@ -35,6 +36,7 @@ __all__ = [
     "STORE_FILE",
     "file_entry",
     "media_type",
+    "published_path",
     "swap",
     "vocabulary",
     "write_city_dumps",
@@ -42,6 +44,7 @@ __all__ = [
 
 file_entry = _file_entry
 media_type = _media_type
+published_path = _published_path  # the dist/ link for a path resolved through it
 swap = _swap
 vocabulary = _vocabulary
 

@@ -31,6 +31,7 @@ from rdflib import Graph
 
 from publisher import __version__
 from publisher.config import Config
+from publisher.harvest import house
 from publisher.harvest.aggregate import description_problems
 from publisher.harvest.catalogue import (
     Catalogue,
@@ -396,4 +397,4 @@ def harvest(
     """Harvest ``sources`` into the aggregate at ``dist``; HarvestError when nothing can run."""
     if not sources:
         raise HarvestError("no sources: list them in harvest.sources or give catalogue URLs")
-    return Harvest(config, dist, sources, progress).run()
+    return Harvest(config, house.published_path(Path(dist).absolute()), sources, progress).run()
