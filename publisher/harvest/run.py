@@ -171,9 +171,7 @@ class Harvest:
             cities: dict[str, City] = {}
             for dataset in catalogue.datasets:
                 key = self._key(dataset, cities)
-                kept = previous.cities.get(key) if previous else None
-                if kept is not None and kept.dataset != dataset.iri:
-                    kept = None
+                kept = self._last_good(previous, dataset, key)
                 cities[key] = self._city(fetcher, source, catalogue, dataset, key, kept)
         except REFUSALS as exc:
             report = exc.report if isinstance(exc, CheckError) else None
@@ -203,6 +201,18 @@ class Harvest:
         )
         self.say(result.line())
         return result
+
+    def _last_good(
+        self, previous: SourceState | None, dataset: Dataset, key: str
+    ) -> CityState | None:
+        """The city as last published, when it can stand for this dataset: the same dataset,
+        the same namespaces, its files still in the previous aggregate."""
+        kept = previous.cities.get(key) if previous else None
+        if kept is None or kept.dataset != dataset.iri:
+            return None
+        if tuple(kept.namespaces) != dataset.namespaces or not self.previous.has_files(key):
+            return None
+        return kept
 
     def _key(self, dataset: Dataset, cities: dict[str, City]) -> str:
         key = city_key(dataset.iri, dataset.namespaces, self.config.base_iri)
@@ -240,8 +250,6 @@ class Harvest:
                 f"catalogue: {len(problems)} violation(s) in {dataset.iri}'s description: {shown}"
             )
         distribution = best_distribution(dataset)
-        if kept is not None and not self.previous.has_files(kept.key):
-            kept = None
         if kept is not None and distribution.checksum == ("sha256", kept.sha256):
             return City(kept)  # the catalogue promises the very file published
         url = source.real_url(distribution.url)
