@@ -166,6 +166,7 @@ def write_config(path: Path, url: str, keys: list[str], dist: Path) -> None:
         for key in keys
     ]
     document = {"base_iri": AGGREGATOR, "dist_dir": str(dist), "harvest": {"sources": sources}}
+    document |= {f"{name}_dir": str(ROOT / name) for name in ("shapes", "ontology")}
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
 
 

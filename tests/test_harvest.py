@@ -587,11 +587,15 @@ def test_an_aggregator_under_its_sources_base_is_refused(tmp_path, publishers) -
 
 
 # --- the command ----------------------------------------------------------------------------
+# The project's folders, absolute: a configuration file outside the project still finds them.
+PROJECT_FOLDERS = {f"{n}_dir": str(REPO_ROOT / n) for n in ("shapes", "ontology", "queries")}
+
+
 def write_config(folder: Path, sources: list[dict], dist: Path | None = None, **settings) -> Path:
     import yaml
 
     document = {"base_iri": AGGREGATOR, "dist_dir": str(dist or folder / "dist"),
-                "harvest": {"sources": sources}, **settings}  # fmt: skip
+                "harvest": {"sources": sources}, **PROJECT_FOLDERS, **settings}  # fmt: skip
     path = folder / "osservatorio.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
