@@ -298,15 +298,15 @@ def section(runs: dict[str, dict], latest: str) -> str:
     return "\n".join(lines)
 
 
-def write_doc(text: str) -> None:
-    """Replace (or add) this script's section of docs/benchmarks.md, keeping the rest."""
+def write_doc(text: str, heading: str = HEADING) -> None:
+    """Replace (or add) a script's section of docs/benchmarks.md, keeping the rest."""
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = doc.find(HEADING + "\n")
+    start = doc.find(heading + "\n")
     if start < 0:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
-        following = re.search(r"^## ", doc[start + len(HEADING):], flags=re.MULTILINE)
-        end = start + len(HEADING) + following.start() if following else len(doc)
+        following = re.search(r"^## ", doc[start + len(heading):], flags=re.MULTILINE)
+        end = start + len(heading) + following.start() if following else len(doc)
         doc = doc[:start] + text + ("\n" + doc[end:] if following else "")
     DOC.write_text(doc.rstrip("\n") + "\n", encoding="utf-8")
 

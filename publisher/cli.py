@@ -1,4 +1,4 @@
-"""The ``lodpub`` command: build, validate, serve, load (a remote store) and query."""
+"""The ``lodpub`` command: build, validate, serve, harvest, load (a remote store), query."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import errno
 import json
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,10 @@ LANG_OPTION = click.option(
     help="Language of the messages (default from config messages_lang: auto = from "
     "LC_ALL / LC_MESSAGES / LANG).",
 )
+
+
+def _out_option(help_text: str) -> Callable:
+    return click.option("--out", "out_dir", type=click.Path(path_type=Path), help=help_text)
 
 
 class UsageProblem(click.ClickException):
@@ -111,12 +115,7 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Folder of city folders (or one city folder). Default: data/.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    help="Output folder, replaced atomically. Default: dist/.",
-)
+@_out_option("Output folder, replaced atomically. Default: dist/.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 @LANG_OPTION
 def build_command(
@@ -299,6 +298,43 @@ def _run_development_server(config: Config, lang: str) -> None:
         pass
     finally:
         server.server_close()
+
+
+@main.command("harvest")
+@CONFIG_OPTION
+@_out_option("The aggregate to write, replaced atomically. Default: dist_dir (dist/).")
+@click.option("--quiet", is_flag=True, help="Print only the status lines and the summary.")
+@click.argument("catalog_urls", nargs=-1, metavar="[CATALOG_URL]...")
+def harvest_command(
+    config_file: Path | None, out_dir: Path | None, quiet: bool, catalog_urls: tuple[str, ...]
+) -> None:
+    """Harvest cities' catalogues into one aggregate dist/ (docs/aggregator.md).
+
+    Sources come from harvest.sources in the configuration, then CATALOG_URL arguments.
+    One status line per source, then a summary. Exit codes: 0 every source is fresh,
+    unchanged or kept at its last good version; 1 nothing could be published; 3 published,
+    but a source has no version at all yet; 2 bad usage or configuration.
+    """
+    from publisher.harvest import HarvestError, SourceConfigError, configured_sources, harvest
+
+    config = _config(config_file)
+    try:
+        sources = configured_sources(config, catalog_urls)
+    except SourceConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not sources:
+        raise click.UsageError("no sources: list them in harvest.sources or give catalogue URLs")
+    dist = Path(out_dir or config.path("dist_dir")).absolute()
+    say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
+    try:
+        report = harvest(config, dist, sources, progress=say)
+    except HarvestError as exc:
+        click.echo(f"harvest failed: {exc}; nothing was published", err=True)
+        sys.exit(1)
+    for result in report.results:
+        click.echo(result.line())
+    click.echo(report.summary())
+    sys.exit(report.exit_code)
 
 
 @main.command("load")

@@ -198,6 +198,8 @@ def is_stale(config: Config) -> bool:
     if not manifest_path.is_file():
         return True
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if "harvest" in manifest:  # an aggregate (lodpub harvest): never rebuilt from data/
+        return False
     if manifest.get("base_iri") != config.base_iri:
         return True
     built = manifest_path.stat().st_mtime

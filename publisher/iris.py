@@ -5,9 +5,11 @@ Layout under the base IRI (see docs/model.md):
 - things: ``id/{city}/masterplan``, ``id/{city}/themes``, ``id/{city}/{kind}/{key}``
 - vocabularies: ``vocab/{scheme}`` and ``vocab/{scheme}/{concept}`` (fixed namespace)
 - documents about a thing: ``doc/`` + the thing's path, optionally ``.{ext}``
-- named graphs: ``graph/{city}``, ``graph/vocabulary``, ``graph/catalog``
+- named graphs: ``graph/{city}``, ``graph/vocabulary``, ``graph/catalog``, ``graph/harvest``
+  (an aggregator's harvest provenance and quality, ``lodpub harvest``)
 - metadata: ``catalog``, ``dataset/{city}``, ``dataset/{city}/{format}``, ``dumps/{file}``,
-  ``.well-known/void`` (the VoID description document)
+  ``.well-known/void`` (the VoID description document), ``harvest/{run}`` and
+  ``harvest/{run}/{source}`` (a harvest and its activity per source)
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ KINDS = (
 SINGLETON_KINDS = ("masterplan", "themes")
 # Things the catalogue describes (datasets, distributions, the publishing agent, builds and the
 # software): dereferenceable like city resources, from the catalogue graph.
-METADATA_THINGS = ("dataset", "publisher", "build", "software")
+METADATA_THINGS = ("dataset", "publisher", "build", "software", "harvest")
 ALL_CITIES = "all"  # the key of the every-city dumps and dataset
+HARVEST_GRAPH = "harvest"
 RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id",
-                     ALL_CITIES)
+                     ALL_CITIES, HARVEST_GRAPH)
+# A lodpub masterplan IRI, whatever the base: its city namespace is ``…/id/{city}/``.
+_MASTERPLAN = re.compile(rf"^(https?://[^#]+?/id/{SLUG.pattern[1:-1]}/)masterplan$")
 
 VOCABULARY_GRAPH = "vocabulary"
 # The vocabularies' own owl:Ontology IRI (``vocab:`` without its trailing slash).
@@ -50,6 +55,13 @@ CATALOG_GRAPH = "catalog"
 
 def is_slug(value: str) -> bool:
     return bool(SLUG.match(value))
+
+
+def masterplan_namespace(iri: str) -> str | None:
+    """The city namespace (``…/id/{city}/``) of a masterplan IRI minted by any lodpub
+    publisher, whatever its base; None for other IRIs."""
+    match = _MASTERPLAN.match(iri)
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,22 @@ class Iris:
     def build_activity(self, build_id: str) -> URIRef:
         return self._iri(f"build/{build_id}")
 
+    def harvest_run(self, run_id: str) -> URIRef:
+        """One ``lodpub harvest`` run (a PROV activity)."""
+        return self._iri(f"harvest/{run_id}")
+
+    def harvest_activity(self, run_id: str, source: str) -> URIRef:
+        """The harvest of one source within a run."""
+        return self._iri(f"harvest/{run_id}/{source}")
+
+    def harvested_file(self, run_id: str, source: str, city: str) -> URIRef:
+        """One city's dump as downloaded in a run (a PROV entity)."""
+        return self._iri(f"harvest/{run_id}/{source}/{city}")
+
+    def shacl_report(self, run_id: str, source: str, city: str) -> URIRef:
+        """The SHACL validation report of one city's data, as harvested in a run."""
+        return self._iri(f"harvest/{run_id}/{source}/{city}/shacl")
+
     def software_agent(self) -> URIRef:
         return self._iri("software/lodpub")
 
@@ -143,7 +171,7 @@ class Iris:
         if path is None or not path.startswith("graph/"):
             return None
         name = path[len("graph/") :]
-        if name in (VOCABULARY_GRAPH, CATALOG_GRAPH) or not is_slug(name):
+        if name in (VOCABULARY_GRAPH, CATALOG_GRAPH, HARVEST_GRAPH) or not is_slug(name):
             return None
         return name
 

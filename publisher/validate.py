@@ -141,12 +141,7 @@ class Validator:
 
     def check(self, data: Data, located: CityGraph | None = None) -> list[Problem]:
         """Validate ``data``; return every result, violations first."""
-        report = self.report(data)
-        problems = [
-            _problem(report, result, located)
-            for result in report.subjects(SH.resultSeverity, None)
-        ]
-        return sorted(problems, key=Problem.order)
+        return problems(self.report(data), located)
 
     def check_city(self, located: CityGraph) -> list[Problem]:
         return self.check(located.quads, located)
@@ -155,6 +150,13 @@ class Validator:
 def check(data: Data, shapes: Graph, located: CityGraph | None = None) -> list[Problem]:
     """Validate ``data`` against ``shapes``; return every result, violations first."""
     return Validator(shapes).check(data, located)
+
+
+def problems(report: Graph, located: CityGraph | None = None) -> list[Problem]:
+    """Every result of a validation report, violations first (a harvester keeps the report
+    as data and reads the problems from the same graph)."""
+    found = [_problem(report, result, located) for result in report.subjects(SH.resultSeverity)]
+    return sorted(found, key=Problem.order)
 
 
 # --- data for the engines -----------------------------------------------------------------

@@ -408,6 +408,62 @@ def test_cities_compared(web):
         assert Decimal(row["declared_total_investment"]) == max(totals)
 
 
+def test_actions_per_area(web):
+    found = rows(web, "actions-per-area")
+    for city in CITY_FOLDERS:
+        mapped = {theme["id"]: theme for theme, _parent in themes(city)}
+        for scheme, field in (("eu-data-theme", "eu_themes"), ("osservatorio-theme",
+                                                              "osservatorio_themes")):  # fmt: skip
+            expected: dict[str, list[dict[str, Any]]] = {}
+            for action in actions(city):
+                keys = [action["theme"], *([action["subtheme"]] if "subtheme" in action else [])]
+                codes = {code for key in keys for code in mapped[key].get(field) or []}
+                for code in codes:
+                    expected.setdefault(code, []).append(action)
+            mine = by([r for r in found if (r["city_key"], r["scheme"]) == (city, scheme)], "code")
+            assert set(mine) == set(expected), (city, scheme)
+            for code, listed in expected.items():
+                row = mine[code]
+                exacts = [v for a in listed if (v := exact(a)) is not None]
+                minimums = [v for a in listed if (v := range_min(a)) is not None]
+                assert row["actions"] == len(listed)
+                assert (row["exact_amounts"], Decimal(row["exact_sum"])) == (
+                    len(exacts), sum(exacts, Decimal(0)))  # fmt: skip
+                assert (row["ranged_amounts"], Decimal(row["ranged_min_sum"])) == (
+                    len(minimums), sum(minimums, Decimal(0)))  # fmt: skip
+    areas = rows(web, "actions-per-area", city="demo-city", scheme="osservatorio-theme")
+    assert {r["scheme"] for r in areas} == {"osservatorio-theme"} and areas
+    assert {r["concept_label"] for r in areas} >= {"Mobility", "Economy"}
+
+
+def test_organisations_in_several_cities(web):
+    names: dict[str, dict[str, dict[str, Any]]] = {}
+    for city in CITY_FOLDERS:
+        for organisation in read_yaml(city, "organisations")["organisations"]:
+            name = organisation["name"]
+            name = name["it"] if isinstance(name, dict) else name
+            names.setdefault(name.lower(), {})[city] = organisation
+    shared = {name: cities for name, cities in names.items() if len(cities) >= 2}
+    assert shared, "the demo cities share organisations"
+    found = rows(web, "organisations-in-several-cities")
+    assert {r["organisation_name"].lower() for r in found} == set(shared)
+    for row in found:
+        cities = shared[row["organisation_name"].lower()]
+        assert row["cities"] == len(cities)
+        assert set(row["city_keys"].split()) == set(cities)
+        assert set(row["organisations"].split()) == {
+            iri(city, "organisation", o["id"]) for city, o in cities.items()}  # fmt: skip
+    assert rows(web, "organisations-in-several-cities", min_cities="3") == []
+    by_code = rows(web, "organisations-in-several-cities", by="ipa-code")
+    codes: dict[str, set[str]] = {}
+    for city in CITY_FOLDERS:
+        for organisation in read_yaml(city, "organisations")["organisations"]:
+            if "ipa_code" in organisation:
+                codes.setdefault(organisation["ipa_code"], set()).add(city)
+    assert sorted(r["ipa_codes"] for r in by_code) == sorted(
+        code for code, cities in codes.items() if len(cities) >= 2)  # fmt: skip
+
+
 def test_sources_behind_a_resource(web):
     action = actions("demo-city")[0]
     found = rows(web, "sources-of-resource", resource=iri("demo-city", "action", action["id"]))

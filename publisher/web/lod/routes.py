@@ -74,8 +74,10 @@ def thing_id(rest: str) -> Response:
 @blueprint.get("/publisher", defaults={"rest": "publisher"})
 @blueprint.get("/build/<path:rest>")
 @blueprint.get("/software/<path:rest>")
+@blueprint.get("/harvest/<path:rest>")
 def thing_metadata(rest: str) -> Response:
-    """The catalogue's own IRIs: datasets, distributions, the agent, builds, the software."""
+    """The catalogue's own IRIs: datasets, distributions, the agent, builds, the software,
+    an aggregator's harvests (``lodpub harvest``)."""
     prefix = request.path.lstrip("/").split("/", 1)[0]
     return _see_other(rest if rest == prefix else f"{prefix}/{rest}")
 
