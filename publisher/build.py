@@ -1,7 +1,8 @@
 """Orchestrates a build: YAML → RDF → SHACL gate → dist/, swapped in atomically.
 
 A failed build (bad YAML, a violation, a crash half-way) leaves the previous dist/ exactly as
-it was: everything is written into a temporary sibling folder first.
+it was: everything is written into a temporary sibling folder first, published in one step
+by :mod:`publisher.distdir`.
 
 Each city is read, converted, validated and written (its five dumps) on its own
 (``CityPipeline``), so with many cities the work is spread over worker processes, one per
@@ -22,7 +23,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import serialize as ox_serialize
 
-from publisher import __version__
+from publisher import __version__, distdir
 from publisher.catalog import BuildInfo, DumpFile, catalog_triples
 from publisher.config import Config
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
@@ -51,7 +51,7 @@ from publisher.validate import Problem, Validator, engine_name, load_shapes
 CITY_DUMP_FORMATS = (TRIG, NQUADS, TURTLE, NTRIPLES, JSONLD)
 ALL_DUMP_FORMATS = (TRIG, NQUADS)  # the cities' files end to end
 STORE_FILE = "dataset.nq"
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = distdir.MANIFEST_FILE
 CONTEXT_FILE = "context.jsonld"
 CATALOG_FILE = "catalog.ttl"
 ONTOLOGY_FILE = "smp.ttl"
@@ -245,107 +245,6 @@ def _vocabulary(ontology_dir: Path) -> list[ox.Triple]:
 
 def _in_graph(triples: list[ox.Triple], graph: ox.NamedNode) -> list[Quad]:
     return [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-
-
-def _swap(tmp: Path, dist: Path) -> None:
-    """Publish tmp/ as dist/ in one atomic step; until then the old dist/ is untouched.
-
-    ``dist`` is a symlink to ``.<dist>.builds/<build-id>/``. The finished build is moved
-    there, a new symlink is made beside ``dist`` and renamed over it: rename(2) replaces
-    the old link atomically, so a reader (a server loading, a file being served) sees the
-    old build or the new one, never a missing or half-written dist/. The previous build is
-    kept (readers may still be inside it); older ones are removed.
-
-    A ``dist`` that is still a real folder (from before) is swapped with the link by
-    renameat2(RENAME_EXCHANGE), also atomic; where that is unavailable, by two renames.
-    """
-    dist = _published_path(dist)
-    builds = dist.with_name(f".{dist.name}.builds")
-    builds.mkdir(exist_ok=True)
-    target = builds / _build_name(tmp)
-    while target.exists():
-        target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:4]}")
-    os.rename(tmp, target)
-    previous = _link_target(dist)
-    link = dist.with_name(f".{dist.name}-link-{uuid.uuid4().hex[:8]}")
-    try:
-        os.symlink(os.path.relpath(target, dist.parent), link)
-        if dist.is_symlink() or not os.path.lexists(dist):
-            os.replace(link, dist)
-        else:  # a real dist/ folder: it moves into builds/ as the previous build
-            legacy = builds / f"previous-{uuid.uuid4().hex[:8]}"
-            if _exchange(link, dist):
-                os.rename(link, legacy)
-            else:
-                os.rename(dist, legacy)
-                os.replace(link, dist)
-            previous = legacy
-    except BaseException:
-        if os.path.lexists(link):
-            os.unlink(link)
-        if _link_target(dist) != target:
-            shutil.rmtree(target, ignore_errors=True)
-        raise
-    _prune(builds, keep={target.name, previous.name if previous else ""})
-
-
-def _published_path(dist: Path) -> Path:
-    """The ``dist`` symlink for a path that may already be resolved through it.
-
-    Callers resolve paths (``Config.path``, ``build``), which turns ``dist`` into the build
-    folder it points at, ``.dist.builds/<id>``; publishing must replace the link instead.
-    """
-    builds = dist.parent
-    if builds.name.startswith(".") and builds.name.endswith(".builds"):
-        link = builds.with_name(builds.name[1 : -len(".builds")])
-        if link.is_symlink() and link.resolve() == dist.resolve():
-            return link
-    return dist
-
-
-def _build_name(folder: Path) -> str:
-    """The build id from the manifest (ids start with the time, so names sort by age)."""
-    try:
-        build_id = str(json.loads((folder / MANIFEST_FILE).read_text("utf-8"))["build_id"])
-    except (OSError, ValueError, KeyError, TypeError):
-        build_id = ""
-    safe = "".join(c for c in build_id if c.isascii() and (c.isalnum() or c in "-_."))
-    return safe.lstrip(".") or f"build-{uuid.uuid4().hex[:12]}"
-
-
-def _link_target(dist: Path) -> Path | None:
-    """The build folder ``dist`` points at, or None when it is not a symlink."""
-    if not dist.is_symlink():
-        return None
-    return (dist.parent / os.readlink(dist)).resolve()
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(
-        at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange
-    )
-    return result == 0
-
-
-def _prune(builds: Path, keep: set[str]) -> None:
-    """Remove builds older than the ones kept (a concurrent, newer build is never touched)."""
-    names = sorted(p.name for p in builds.iterdir() if p.is_dir())
-    kept = sorted(name for name in names if name in keep)
-    if not kept:
-        return
-    oldest_kept = kept[0]
-    for name in names:
-        if name not in keep and name < oldest_kept:
-            shutil.rmtree(builds / name, ignore_errors=True)
 
 
 class _Joiner:
@@ -573,10 +472,8 @@ class Builder:
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     def run(self) -> BuildResult:
-        self.dist.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{self.dist.name}-new-", dir=self.dist.parent))
-        tmp.chmod(0o755)
-        try:
+        with distdir.staging(self.dist) as stage:
+            tmp = stage.folder
             with _fewer_collections(), ThreadPoolExecutor(1) as thread:
                 # The ontology's pages (pyLODE) are written while the cities are processed.
                 ontology = thread.submit(self._ontology, tmp)
@@ -592,10 +489,7 @@ class Builder:
             with self.phase("manifest"):
                 self.manifest(tmp, cities, triples)
             with self.phase("publish"):
-                _swap(tmp, self.dist)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp)
+                stage.publish()
         self.say(f"built {len(cities)} cities, {triples} triples into {self.dist}")
         return BuildResult(
             self.dist, self.build_id, [c.key for c in cities], triples, warnings, self.timings
@@ -615,26 +509,6 @@ def build(
         Path(dist or config.path("dist_dir")).resolve(),
         progress or (lambda _msg: None),
     ).run()
-
-
-def is_stale(config: Config) -> bool:
-    """True when dist/ is missing, was built for another base IRI, or any input is newer."""
-    manifest_path = config.path("dist_dir") / MANIFEST_FILE
-    if not manifest_path.is_file():
-        return True
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if "harvest" in manifest:  # an aggregate (lodpub harvest): never rebuilt from data/
-        return False
-    if manifest.get("base_iri") != config.base_iri:
-        return True
-    built = manifest_path.stat().st_mtime
-    inputs = [config.path(key) for key in ("data_dir", "ontology_dir", "shapes_dir")]
-    return any(
-        path.stat().st_mtime > built
-        for folder in inputs
-        if folder.is_dir()
-        for path in folder.rglob("*")
-    )
 
 
 def validate_only(config: Config, data_dir: Path | None = None) -> list[Problem]:

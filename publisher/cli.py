@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from publisher.build import MANIFEST_FILE, BuildError, build, is_stale, validate_only
+from publisher.build import MANIFEST_FILE, BuildError, build, validate_only
 from publisher.config import (
     PROJECT_FILE,
     Config,
@@ -22,6 +22,7 @@ from publisher.config import (
     find_project,
     load_config,
 )
+from publisher.distdir import is_stale
 from publisher.messages import language, msg, render, say
 from publisher.serve import ENGINES
 
@@ -284,9 +285,7 @@ def _run_development_server(config: Config, lang: str) -> None:
     from publisher.web.context import shared
 
     app = create_app(config)
-    start = getattr(shared(app).store, "start", None)
-    if start is not None:  # the query executors, before the server starts its threads
-        start()
+    shared(app).store.start()  # the query executors, before the server starts its threads
     host, port = str(config["server"]["host"]), int(config["server"]["port"])
     try:
         server = make_server(host, port, app, threaded=True)

@@ -541,6 +541,8 @@ class _Writer:
             )
         if action.start or action.end:
             self.period(node, action)
+        if action.homepage:
+            self.add(node, FOAF.page, ox.NamedNode(action.homepage), action, "homepage")
 
     def period(self, node: ox.NamedNode, action: Action) -> None:
         period = ox.BlankNode()

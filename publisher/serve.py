@@ -19,7 +19,7 @@ What the two share, in :class:`Preloaded`:
   start with it, and the old ones finish their requests and exit. A load that fails is
   logged and the workers keep (or restart with) the old data. The replaced app is freed in
   the master (the collector is unfrozen once for it);
-- **request limits**: the app answers 414 / 431 itself (``publisher.web.ops``); the engine
+- **request limits**: the app answers 414 / 431 itself (``publisher.web.http.limits``); the engine
   bounds what it reads before that (gunicorn's request line and header limits, granian's
   head buffer);
 - **metrics across workers**: ``PROMETHEUS_MULTIPROC_DIR`` points at a fresh temporary
@@ -75,9 +75,7 @@ class Preloaded:
 
     def in_worker(self) -> Any:
         """In a freshly forked worker, before its threads exist: start its query executors."""
-        start = getattr(self.app.extensions["lodpub"].store, "start", None)
-        if start is not None:
-            start()
+        self.app.extensions["lodpub"].store.start()
         return self.app
 
 

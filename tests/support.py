@@ -9,12 +9,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.client import HTTPConnection
 from pathlib import Path
 
+import yaml
 from werkzeug.serving import make_server
 
 BASE = "https://w3id.org/smartcity-masterplan/"
@@ -56,6 +63,81 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """Every file below ``folder`` (relative path) with the SHA-256 of its bytes."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(
+    port: int,
+    path: str,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+    method: str = "GET",
+    body: bytes | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to 127.0.0.1:``port`` on its own connection: status, headers, body."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.headers), response.read()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def production_server(folder: Path, settings: str, engine: str, workers: int = 2) -> Iterator[dict]:
+    """``lodpub serve --workers N --engine E`` as an operator starts it, with ``settings``
+    (YAML, ``server.port`` added) written to ``folder/lodpub.yaml``; stopped afterwards."""
+    port = free_port()
+    metrics_dir = folder / "metrics"
+    metrics_dir.mkdir()
+    values = yaml.safe_load(settings) or {}
+    values.setdefault("server", {})["port"] = port
+    config = folder / "lodpub.yaml"
+    config.write_text(yaml.safe_dump(values), encoding="utf-8")
+    log = (folder / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "serve", "--config", str(config),
+         "--workers", str(workers), "--engine", engine],
+        cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if request(port, "/health", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, (folder / "serve.log").read_text()
+            assert time.monotonic() < deadline, f"{engine} did not start"
+            time.sleep(0.2)
+        yield {"port": port, "process": process, "folder": folder, "metrics": metrics_dir,
+               "log": folder / "serve.log"}  # fmt: skip
+    finally:
+        stop(process)
+        log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started in its own session as an operator would (SIGTERM), then kill
+    what is left of its process group (a master killed first would orphan its workers)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 class Listener:

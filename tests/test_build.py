@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph
@@ -263,3 +264,59 @@ def test_ontology_docs_leave_the_root_logger_alone() -> None:
     html = render(ROOT / "ontology" / "smp.ttl", "en")
     assert 'id="WorkTable"' in html
     assert (root.handlers, root.level) == before
+
+
+# --- every YAML field reaches the RDF ------------------------------------------------------
+def _records(city):
+    """(record, put back) for every record of a city: how to swap one for a changed copy."""
+    plan = city.masterplan
+    for pool in (city.sources, city.themes, city.organisations, city.actions):
+        for key, record in pool.items():
+            yield record, lambda new, pool=pool, key=key: pool.__setitem__(key, new)
+    for pool in (city.roles, plan.figures, plan.phases):
+        for index, record in enumerate(pool):
+            yield record, lambda new, pool=pool, index=index: pool.__setitem__(index, new)
+    yield plan, lambda new: setattr(city, "masterplan", new)
+
+
+def _shape(city) -> Counter:
+    """The city's RDF with blank nodes made anonymous (their labels are random), counted."""
+    from publisher.iris import Iris
+    from publisher.rdf import city_graph
+
+    def term(node):
+        return "_" if isinstance(node, pyoxigraph.BlankNode) else str(node)
+
+    quads = city_graph(city, Iris(BASE)).quads
+    return Counter((term(q.subject), str(q.predicate), term(q.object)) for q in quads)
+
+
+def test_every_field_the_demo_city_sets_reaches_the_rdf() -> None:
+    """A field declared in publisher/source/records.py is read (the reader derives its keys)
+    but must also be written by publisher/rdf.py: put back to its default on one record,
+    each field the demo city sets changes the RDF (so a new field cannot be read and dropped)."""
+    import dataclasses
+
+    from publisher.source.checks import yaml_fields
+
+    city = read_city(ROOT / "examples" / "demo-city")
+    whole = _shape(city)
+    checked, dropped = set(), []
+    for record, put_back in list(_records(city)):
+        kind = type(record)
+        for name in yaml_fields(kind):
+            if (kind.__name__, name) in checked:
+                continue
+            default = type(record)(key=record.key, origin=record.origin)
+            if getattr(record, name) == getattr(default, name):
+                continue
+            checked.add((kind.__name__, name))
+            put_back(dataclasses.replace(record, **{name: getattr(default, name)}))
+            try:
+                if _shape(city) == whole:
+                    dropped.append(f"{kind.__name__}.{name}")
+            except (ValueError, KeyError):  # a required value left empty: the writer needs it
+                pass
+            put_back(record)
+    assert not dropped, f"read from YAML but never written to RDF: {dropped}"
+    assert len(checked) >= 50, sorted(checked)

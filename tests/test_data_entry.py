@@ -426,7 +426,8 @@ def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
 
 def _used_keys() -> tuple[set[str], set[str]]:
     """The catalogue keys the code names (as messages: fail, msg, say, Invalid, problem,
-    and as "expected ..." with Checker.scalar/expected), and every string it holds."""
+    and as "expected ..." with Checker.scalar/expected and the fields' declarations,
+    checks._scalar/scalars), and every string it holds."""
     named, strings = set(), set()
     for path in (ROOT / "publisher").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -439,7 +440,7 @@ def _used_keys() -> tuple[set[str], set[str]]:
                          if isinstance(a, ast.Constant) and isinstance(a.value, str)]  # fmt: skip
             if name in ("fail", "msg", "say", "Invalid", "problem", "exists") and constants:
                 named.update(c for c in constants if "." in c and " " not in c)
-            if name in ("scalar", "expected") and constants:
+            if name in ("scalar", "expected", "_scalar", "scalars") and constants:
                 named.add("expected:" + constants[-1])
     return named, strings
 

@@ -21,6 +21,7 @@ import yaml
 
 from publisher.iris import SLUG
 from publisher.source import FILES_OPTIONAL, FILES_REQUIRED
+from publisher.source.city import YAML_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -322,6 +323,39 @@ def _documented() -> dict[str, dict[str, Any]]:
     }
     assert set(blocks) == FILE_NAMES, "docs/data-format.md should show an example of every file"
     return blocks
+
+
+def _mappings(value: Any, path: str = "") -> dict[str, set[str]]:
+    """The keys of every mapping in a document, by dotted path (list items add nothing)."""
+    found: dict[str, set[str]] = {}
+    if isinstance(value, list):
+        for item in value:
+            for where, keys in _mappings(item, path).items():
+                found.setdefault(where, set()).update(keys)
+    elif isinstance(value, dict):
+        found.setdefault(path, set()).update(value)
+        for key, item in value.items():
+            for where, keys in _mappings(item, f"{path}.{key}".lstrip(".")).items():
+                found.setdefault(where, set()).update(keys)
+    return found
+
+
+@pytest.mark.parametrize("file_name", sorted(FILE_NAMES))
+def test_the_format_documents_exactly_the_fields_the_reader_takes(file_name: str) -> None:
+    """The reader's keys come from the records' declarations (publisher/source/records.py);
+    sub-themes take the themes' fields ("same fields, one level deep")."""
+    everything = _mappings(_documented()[file_name])
+    # texts ({it: …, en: …}) are value types, documented once at the top
+    documented = {path: keys for path, keys in everything.items() if not keys <= {"it", "en"}}
+    for path, fields in YAML_FIELDS[file_name].items():
+        named = documented.pop(path, set())
+        if path == "themes.subthemes":
+            named |= everything["themes"] - {"subthemes"}
+        assert named == set(fields), (
+            f"docs/data-format.md, {file_name} at {path or 'the top'}: not documented "
+            f"{sorted(set(fields) - named)}, not read {sorted(named - set(fields))}"
+        )
+    assert not documented, f"{file_name}: documented mappings the reader has none of"
 
 
 def test_every_documented_action_field_is_used(demo: dict[str, Any]) -> None:

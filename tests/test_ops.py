@@ -14,21 +14,19 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import weakref
 from collections.abc import Iterator
-from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from support import LABEL, THING, write_dist
+from support import LABEL, THING, production_server, request, write_dist
 
-from publisher import build as build_module
+from publisher import distdir
 from publisher import serve as serve_module
 from publisher.config import load_config
 from publisher.serve import ENGINES
@@ -145,6 +143,11 @@ def test_metrics_count_requests_timeouts_truncations_and_rejections(ops_app) -> 
     assert delta("lodpub_queries_rejected_total", reason="invalid") == 1
     assert 'lodpub_build_info{build_id="ops-0001"' in after
     assert metric(after, "lodpub_store_triples") == 100
+    # this process's executors only; the server's slots are lodpub_query_slots
+    gauges = set(re.findall(r"^lodpub_query_executors_(\w+) ", after, re.MULTILINE))
+    assert gauges - {"started_total", "started_created"} == {"busy", "idle", "limit"}
+    assert metric(after, "lodpub_query_slots", state="in_use") == 0
+    assert metric(after, "lodpub_ready") == 1
     client.get("/nowhere/at/all")
     assert "/nowhere" not in client.get("/metrics").get_data(as_text=True)  # no raw paths
 
@@ -157,42 +160,74 @@ def staged(parent: Path, build_id: str, triples: int = 5) -> Path:
 
 
 def test_dist_is_a_symlink_flipped_in_one_step(tmp_path: Path) -> None:
+    """A pinned reader reads one complete build however many publishes happen meanwhile,
+    and no pinned build is removed under it (publisher/distdir.py states the guarantee)."""
     dist = tmp_path / "dist"
-    build_module._swap(staged(tmp_path, "b0000"), dist)
+    distdir.publish(staged(tmp_path, "b0000"), dist)
     assert dist.is_symlink() and os.readlink(dist) == ".dist.builds/b0000"
     failures: list[str] = []
     seen: set[str] = set()
     stop = threading.Event()
 
     def read() -> None:
-        """Every open through ``dist`` must find a complete build (two opens may see two
-        builds: a flip can fall between them)."""
         while not stop.is_set():
             try:
-                manifest = json.loads((dist / "manifest.json").read_text())
-                seen.add((dist / "echo.txt").read_text())
+                with distdir.reading(dist) as build:
+                    manifest = json.loads((build / "manifest.json").read_text())
+                    time.sleep(0.001)  # let publishes happen while it holds the build
+                    echo = (build / "echo.txt").read_text()
             except (OSError, ValueError) as exc:
                 failures.append(repr(exc))
                 continue
-            if not manifest.get("build_id", "").startswith("b"):
-                failures.append(f"incomplete manifest {manifest}")
+            seen.add(echo)
+            if manifest.get("build_id") != echo:
+                failures.append(f"two builds in one reading: {manifest} and {echo}")
 
     reader = threading.Thread(target=read)
     reader.start()
     for number in range(1, 60):
-        build_module._swap(staged(tmp_path, f"b{number:04d}"), dist)
+        distdir.publish(staged(tmp_path, f"b{number:04d}"), dist)
     stop.set()
     reader.join()
     assert not failures, failures[:5]
     assert len(seen) > 1
+    distdir.prune(dist)  # the reader's last build may have been pinned at the last publish
     builds = sorted(p.name for p in (tmp_path / ".dist.builds").iterdir())
     assert builds == ["b0058", "b0059"]  # the current one and the previous one
     assert not list(tmp_path.glob(".dist-*"))
 
 
+def test_a_pinned_build_outlives_later_publishes(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    distdir.publish(staged(tmp_path, "b0001"), dist)
+    held = distdir.pin(dist)
+    for number in (2, 3, 4):
+        distdir.publish(staged(tmp_path, f"b{number:04d}"), dist)
+    assert held.folder.name == "b0001"
+    assert (held.folder / "echo.txt").read_text() == "b0001"
+    builds = sorted(p.name for p in (tmp_path / ".dist.builds").iterdir())
+    assert builds == ["b0001", "b0003", "b0004"]  # b0002 was neither pinned nor previous
+    held.close()
+    distdir.prune(dist)
+    assert sorted(p.name for p in (tmp_path / ".dist.builds").iterdir()) == ["b0003", "b0004"]
+
+
+def test_a_stage_is_published_whole_or_removed(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    with pytest.raises(RuntimeError, match="half-way"), distdir.staging(dist) as stage:
+        write_dist(stage.folder, triples=3, build_id="never")
+        raise RuntimeError("crash half-way")
+    assert not dist.exists() and not list(tmp_path.iterdir())
+    with distdir.staging(dist) as stage:
+        write_dist(stage.folder, triples=3, build_id="b0001")
+        assert stage.publish() == (tmp_path / ".dist.builds" / "b0001").resolve()
+    assert os.readlink(dist) == ".dist.builds/b0001"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.builds", "dist"]
+
+
 def test_a_real_dist_folder_is_replaced_atomically_too(tmp_path: Path) -> None:
     dist = write_dist(tmp_path / "dist", triples=3, build_id="legacy")
-    build_module._swap(staged(tmp_path, "b0001"), dist)
+    distdir.publish(staged(tmp_path, "b0001"), dist)
     assert dist.is_symlink()
     assert json.loads((dist / "manifest.json").read_text())["build_id"] == "b0001"
     (previous,) = (tmp_path / ".dist.builds").glob("previous-*")
@@ -201,44 +236,28 @@ def test_a_real_dist_folder_is_replaced_atomically_too(tmp_path: Path) -> None:
 
 def test_a_path_resolved_through_the_link_still_replaces_the_link(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    build_module._swap(staged(tmp_path, "b0001"), dist)
-    build_module._swap(staged(tmp_path, "b0002"), dist.resolve())  # as build() passes it
+    distdir.publish(staged(tmp_path, "b0001"), dist)
+    distdir.publish(staged(tmp_path, "b0002"), dist.resolve())  # as build() passes it
     assert dist.is_symlink() and os.readlink(dist) == ".dist.builds/b0002"
     assert sorted(p.name for p in (tmp_path / ".dist.builds").iterdir()) == ["b0001", "b0002"]
 
 
 def test_a_failed_flip_leaves_the_previous_dist(tmp_path: Path, monkeypatch) -> None:
     dist = tmp_path / "dist"
-    build_module._swap(staged(tmp_path, "b0001"), dist)
+    distdir.publish(staged(tmp_path, "b0001"), dist)
 
     def refuse(*_args, **_kwargs):
         raise OSError("no space left")
 
-    monkeypatch.setattr(build_module.os, "replace", refuse)
+    monkeypatch.setattr(distdir.os, "replace", refuse)
     with pytest.raises(OSError, match="no space"):
-        build_module._swap(staged(tmp_path, "b0002"), dist)
+        distdir.publish(staged(tmp_path, "b0002"), dist)
     assert os.readlink(dist) == ".dist.builds/b0001"
     assert sorted(p.name for p in (tmp_path / ".dist.builds").iterdir()) == ["b0001"]
     assert not list(tmp_path.glob(".dist-*"))
 
 
 # --- the production server ----------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 30):
-    connection = HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.headers), response.read()
-    finally:
-        connection.close()
-
-
 def descendants(root: int) -> set[int]:
     """Processes below ``root`` (zygotes are children of workers, executors of zygotes)."""
     parents: dict[int, int] = {}
@@ -274,42 +293,14 @@ def production(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """``lodpub serve --workers 2`` on each production engine (granian, gunicorn)."""
     folder = tmp_path_factory.mktemp(f"production-{engine}")
     dist = folder / "dist"
-    build_module._swap(staged(folder, "b0001", triples=N_PROD), dist)
-    port = free_port()
-    metrics_dir = folder / "metrics"
-    metrics_dir.mkdir()
-    (folder / "lodpub.yaml").write_text(
-        f"dist_dir: {dist}\nserver:\n  port: {port}\n  threads: 6\n"
-        "limits:\n  query_timeout_s: 2\n",
-        encoding="utf-8",
+    distdir.publish(staged(folder, "b0001", triples=N_PROD), dist)
+    settings = (
+        f"dist_dir: {dist}\nserver:\n  threads: 6\n"
+        # every test client is 127.0.0.1: no per-client limit here (tests/test_fairness.py)
+        "limits:\n  query_timeout_s: 2\n  max_queries_per_client: 0\n"
     )
-    log = (folder / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "serve", "--config", str(folder / "lodpub.yaml"),
-         "--workers", "2", "--engine", engine],
-        cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
-        stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if request(port, "/health", timeout=2)[0] == 200:
-                break
-        except OSError:
-            pass
-        assert process.poll() is None, (folder / "serve.log").read_text()
-        assert time.monotonic() < deadline, f"{engine} did not start"
-        time.sleep(0.2)
-    info = {"port": port, "process": process, "folder": folder, "dist": dist,
-            "metrics": metrics_dir, "log": folder / "serve.log"}  # fmt: skip
-    try:
-        yield info
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
+    with production_server(folder, settings, engine) as info:
+        yield {**info, "dist": dist}
 
 
 def build_id(port: int) -> str:
@@ -403,7 +394,7 @@ def test_production_header_limits_are_4xx(production: dict) -> None:
 def test_production_reload_swaps_in_a_complete_build_or_nothing(production: dict) -> None:
     port, process, folder = production["port"], production["process"], production["folder"]
     assert build_id(port) == "b0001"
-    build_module._swap(staged(folder, "b0002", triples=N_PROD), production["dist"])
+    distdir.publish(staged(folder, "b0002", triples=N_PROD), production["dist"])
     process.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 20
     while build_id(port) != "b0002":
@@ -412,7 +403,7 @@ def test_production_reload_swaps_in_a_complete_build_or_nothing(production: dict
     # a broken build: the master fails to load it and keeps serving b0002
     broken = staged(folder, "b0003")
     (broken / "dataset.nq").write_text("this is not N-Quads\n", encoding="utf-8")
-    build_module._swap(broken, production["dist"])
+    distdir.publish(broken, production["dist"])
     process.send_signal(signal.SIGHUP)
     deadline = time.monotonic() + 20
     while "reload failed" not in production["log"].read_text():

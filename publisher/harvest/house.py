@@ -1,7 +1,7 @@
 """The dist/ layout and its atomic publish, as ``lodpub build`` writes them.
 
-The one place the harvester reaches into the build: when the publish moves into a module of
-its own, only the import below changes.
+The one place the harvester reaches into the build, and into ``publisher.distdir`` for the
+atomic publish.
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from publisher.build import (
     STORE_FILE,
     _file_entry,
     _media_type,
-    _published_path,
-    _swap,
     _vocabulary,
     _write_dumps,
 )
+from publisher.distdir import publish, published_path
 from publisher.rdf import CityGraph
 
 __all__ = [
@@ -44,8 +43,7 @@ __all__ = [
 
 file_entry = _file_entry
 media_type = _media_type
-published_path = _published_path  # the dist/ link for a path resolved through it
-swap = _swap
+swap = publish  # swap(folder, dist): folder becomes dist in one atomic step
 vocabulary = _vocabulary
 
 

@@ -1,11 +1,18 @@
-"""The values a city's YAML may hold, and the checks that turn text into them."""
+"""The values a city's YAML may hold, and the checks that turn text into them.
+
+How each record field is read is declared once, on the field (:class:`Read`, used by
+``publisher/source/records.py``): :func:`yaml_fields` lists a record's YAML keys and
+:meth:`Checker.fields` reads them all, so a new field needs no change to the reader.
+"""
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,9 +20,21 @@ import pyoxigraph as ox
 
 from publisher.iris import is_slug
 from publisher.messages import Localised, Located, msg
-from publisher.source.records import Text
 from publisher.source.vocabulary import Choices, load
 from publisher.source.yamlfile import Node, Origin, _join
+
+Text = dict[str, str]  # language -> text
+
+
+@dataclass
+class Amount:
+    """Money or a count, exact or bounded; never a float."""
+
+    value: Decimal | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    precision: str = "exact"
+
 
 LANGUAGES = Choices(("it", "en"))
 
@@ -164,6 +183,45 @@ class Checker:
     def choices(self, node: Node | None, options: Choices) -> list[str]:
         return [c for c in (self.choice(item, options) for item in self.items(node)) if c]
 
+    def scalars(self, node: Node | None, check: Callable[[Any], Any], what: str) -> list[Any]:
+        return [v for v in (self.scalar(item, check, what) for item in self.items(node)) if v]
+
+    def amount(self, node: Node | None) -> Amount | None:
+        """A decimal, or ``{value | min/max, precision}``."""
+        if node is None:
+            return None
+        if not isinstance(node.value, dict):
+            value = self.scalar(node, as_decimal, "a decimal number")
+            return Amount(value=value) if value is not None else None
+        return self.bounded(node, self.mapping(node, AMOUNT_FIELDS))
+
+    def bounded(self, node: Node, f: dict[str, Node]) -> Amount:
+        """An amount from the fields ``value``, ``min``, ``max``, ``precision`` of ``f``."""
+        amount = Amount(
+            value=self.scalar(f.get("value"), as_decimal, "a decimal number"),
+            min=self.scalar(f.get("min"), as_decimal, "a decimal number"),
+            max=self.scalar(f.get("max"), as_decimal, "a decimal number"),
+            precision=self.choice(f.get("precision"), PRECISIONS) or "exact",
+        )
+        given = [name for name in ("value", "min", "max") if name in f]
+        if not given:
+            self.fail(node.origin, "amount.nothing")
+        elif "value" in given and len(given) > 1:
+            self.fail(node.origin, "amount.both")
+        if amount.min is not None and amount.max is not None and amount.min > amount.max:
+            self.fail(f["min"].origin, "amount.min_max")
+        return amount
+
+    def fields(self, record: type, f: dict[str, Node]) -> dict[str, Any]:
+        """Every field of ``record`` declared with :func:`yaml_field`, read from ``f``; a
+        value that is absent (or wrong, and reported) is left out, so its default applies."""
+        values = {}
+        for name, read in _reads(record):
+            value = read.read(self, f.get(name))
+            if value is not None:
+                values[name] = value
+        return values
+
 
 def shown(node: Node) -> object:
     """``node``'s value as the person wrote it, for a message: the YAML text in quotes
@@ -193,7 +251,7 @@ def _slug(value: Any) -> str:
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt ].*)?")
 
 
-def _date(value: Any) -> dt.date:
+def as_date(value: Any) -> dt.date:
     """A date: YAML's own (``2015-11-03``), or the same written in quotes."""
     if isinstance(value, dt.datetime):
         raise Invalid("date.with_time")
@@ -217,13 +275,13 @@ def _date(value: Any) -> dt.date:
     return date
 
 
-def _year_or_date(value: Any) -> dt.date | int:
+def as_year_or_date(value: Any) -> dt.date | int:
     if isinstance(value, int) and not isinstance(value, bool):
         if 1000 <= value <= 9999:
             return value
         raise Invalid("year_or_date.format")
     try:
-        return _date(value)
+        return as_date(value)
     except Invalid as exc:
         if exc.key == "date.format":  # neither: say both are allowed
             raise Invalid("year_or_date.format") from None
@@ -233,7 +291,7 @@ def _year_or_date(value: Any) -> dt.date | int:
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-def _decimal_value(value: Any) -> Decimal:
+def as_decimal(value: Any) -> Decimal:
     """A decimal number, never a float: YAML's, or the same written in quotes."""
     if isinstance(value, bool):
         raise Invalid("number.format")
@@ -249,7 +307,7 @@ def _decimal_value(value: Any) -> Decimal:
     return number
 
 
-def _url(value: Any) -> str:
+def as_url(value: Any) -> str:
     if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
         raise Invalid("url.format")
     return _iri(value)
@@ -265,14 +323,14 @@ def _iri(value: str) -> str:
     return value
 
 
-def _email(value: Any) -> str:
+def as_email(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}", value):
         raise Invalid("email.format")
     _iri(f"mailto:{value}")
     return value
 
 
-def _bool(value: Any) -> bool:
+def as_bool(value: Any) -> bool:
     """true/false (YAML's yes/no too), or Italian: sì, vero, falso (no is YAML's)."""
     if isinstance(value, bool):
         return value
@@ -282,16 +340,96 @@ def _bool(value: Any) -> bool:
     return key == "true"
 
 
-def _istat(value: Any) -> str:
+def as_istat(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
         raise Invalid("istat.format")
     return value
 
 
-def _string(value: Any) -> str:
+def as_string(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise TypeError
     text = str(value).strip()
     if not text:
         raise ValueError("not empty")
     return text
+
+
+def as_eurovoc(value: Any) -> str:
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise Invalid("eurovoc.format")
+    return text
+
+
+# --- how a record field is read from YAML ---------------------------------------------------
+@dataclass(frozen=True)
+class Read:
+    """How one field is read: ``kind`` names the value type (docs/data-format.md, "Common
+    value types"), ``read`` does it; a ``required`` field must be present."""
+
+    kind: str
+    read: Callable[[Checker, Node | None], Any]
+    required: bool = False
+
+    def needed(self) -> Read:
+        return dataclasses.replace(self, required=True)
+
+
+def yaml_field(read: Read, default: Any = None) -> Any:
+    """A record field read from the YAML key of the same name (a list or dict default is
+    copied per record)."""
+    metadata = {"yaml": read}
+    if isinstance(default, list | dict):
+        return dataclasses.field(default_factory=type(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def yaml_fields(record: type) -> tuple[str, ...]:
+    """The YAML keys of ``record``'s declared fields, in declaration order."""
+    return tuple(name for name, _read in _reads(record))
+
+
+def yaml_field_kinds(record: type) -> tuple[tuple[str, str], ...]:
+    """``(YAML key, kind of value)`` of each declared field, for generated examples."""
+    return tuple((name, read.kind) for name, read in _reads(record))
+
+
+def required_fields(record: type) -> tuple[str, ...]:
+    return tuple(name for name, read in _reads(record) if read.required)
+
+
+def _reads(record: type) -> list[tuple[str, Read]]:
+    fields = dataclasses.fields(record)
+    return [(f.name, f.metadata["yaml"]) for f in fields if "yaml" in f.metadata]
+
+
+def _scalar(kind: str, check: Callable[[Any], Any], what: str) -> Read:
+    """``what``: the phrase of "expected ...", a key "expected:<what>" of the catalogue."""
+    return Read(kind, lambda c, node: c.scalar(node, check, what))
+
+
+def choice(options: Choices) -> Read:
+    return Read("choice", lambda c, node: c.choice(node, options))
+
+
+def choices(options: Choices) -> Read:
+    return Read("choices", lambda c, node: c.choices(node, options))
+
+
+def scalars(kind: str, check: Callable[[Any], Any], what: str) -> Read:
+    return Read(kind, lambda c, node: c.scalars(node, check, what))
+
+
+TEXT = Read("text", lambda c, node: c.text(node))
+TEXT_IT = Read("text", lambda c, node: c.text(node, require_it=True))  # "it required"
+STRING = _scalar("string", as_string, "text")
+DATE = _scalar("date", as_date, "a date")
+YEAR_OR_DATE = _scalar("year-or-date", as_year_or_date, "a year or a date")
+URL = _scalar("url", as_url, "an http(s) URL")
+EMAIL = _scalar("email", as_email, "an e-mail address")
+BOOLEAN = _scalar("boolean", as_bool, "true or false")
+KEY = Read("key", lambda c, node: c.key(node))
+KEYS = Read("keys", lambda c, node: c.keys(node))
+AMOUNT = Read("amount", lambda c, node: c.amount(node))
+AMOUNT_FIELDS = ("value", "min", "max", "precision")

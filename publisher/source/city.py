@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from publisher.iris import RESERVED_CITY_IDS, is_slug
 from publisher.source.checks import (
-    EU_THEMES,
-    FIGURE_KINDS,
-    FUNDING_TYPES,
-    ICT_ROLES,
-    LANGUAGES,
-    ORGANISATION_TYPES,
-    OSSERVATORIO_THEMES,
-    PRECISIONS,
+    AMOUNT_FIELDS,
     ROLE_TARGETS,
-    ROLES,
-    SOURCE_TYPES,
-    STATUSES,
-    TIMEFRAMES,
     Checker,
     Invalid,
-    _bool,
-    _date,
-    _decimal_value,
-    _email,
-    _istat,
-    _string,
-    _url,
-    _year_or_date,
+    as_bool,
+    as_istat,
+    required_fields,
+    yaml_fields,
 )
 from publisher.source.records import (
     Action,
-    Amount,
     City,
     Figure,
     Masterplan,
@@ -52,55 +35,40 @@ FILES_REQUIRED = ("sources.yaml", "masterplan.yaml", "themes.yaml", "organisatio
 FILES_OPTIONAL = ("roles.yaml", "actions.yaml")
 
 
-# --- parsing each file -----------------------------------------------------------------
+# --- the keys each mapping may hold: the records' declared fields, plus the structure ----
+SOURCE_FIELDS = ("id", *yaml_fields(SourceDoc))
+FIGURE_FIELDS = (*yaml_fields(Figure), *AMOUNT_FIELDS, "source")
+PHASE_FIELDS = (*yaml_fields(Phase), "sources")
+MASTERPLAN_FIELDS = (*yaml_fields(Masterplan), "sources", "figures", "phases")
+CITY_FIELDS = ("name", "istat", "municipality", "sources")
+SCHEME_FIELDS = ("label", "sources")
+SUBTHEME_FIELDS = ("id", *yaml_fields(Theme), "sources")
+THEME_FIELDS = (*SUBTHEME_FIELDS, "subthemes")
+ORGANISATION_FIELDS = ("id", *yaml_fields(Organisation), "sources")
+ROLE_FIELDS = (*yaml_fields(RoleAssignment), "of", "sources")
+ACTION_FIELDS = ("id", *yaml_fields(Action), "sources")
 
-_SOURCE_FIELDS = (
-    "id",
-    "title",
-    "url",
-    "type",
-    "publisher",
-    "language",
-    "issued",
-    "citation",
-    "note",
-)
-_FIGURE_FIELDS = ("kind", "value", "min", "max", "precision", "source", "note")
-_PHASE_FIELDS = ("label", "description", "validated_by", "started", "ended", "sources")
-_THEME_FIELDS = (
-    "id",
-    "notation",
-    "label",
-    "definition",
-    "note",
-    "eu_themes",
-    "osservatorio_themes",
-    "eurovoc",
-    "work_table",
-    "sources",
-    "subthemes",
-)
-_ORG_FIELDS = ("id", "name", "public", "type", "homepage", "ipa_code", "same_as", "note", "sources")
-_ROLE_FIELDS = ("role", "holder", "of", "since", "until", "note", "sources")
-_ACTION_FIELDS = (
-    "id",
-    "identifier",
-    "title",
-    "description",
-    "theme",
-    "subtheme",
-    "timeframe",
-    "ict_role",
-    "investment",
-    "funding",
-    "status",
-    "start",
-    "end",
-    "lead",
-    "partners",
-    "funders",
-    "sources",
-)
+# Every file's mappings by dotted path (list items add nothing): docs/data-format.md must
+# name each key (tests/test_examples.py).
+YAML_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sources.yaml": {"": ("sources",), "sources": SOURCE_FIELDS},
+    "masterplan.yaml": {
+        "": ("city", "masterplan", "fictional"),
+        "city": CITY_FIELDS,
+        "masterplan": MASTERPLAN_FIELDS,
+        "masterplan.figures": FIGURE_FIELDS,
+        "masterplan.phases": PHASE_FIELDS,
+    },
+    "themes.yaml": {
+        "": ("scheme", "themes"),
+        "scheme": SCHEME_FIELDS,
+        "themes": THEME_FIELDS,
+        "themes.subthemes": SUBTHEME_FIELDS,
+    },
+    "organisations.yaml": {"": ("organisations",), "organisations": ORGANISATION_FIELDS},
+    "roles.yaml": {"": ("roles",), "roles": ROLE_FIELDS},
+    "actions.yaml": {"": ("actions",), "actions": ACTION_FIELDS},
+}
 
 
 def _record_base(c: Checker, node: Node, fields: dict[str, Node], key: str | None) -> dict:
@@ -113,49 +81,21 @@ def _record_base(c: Checker, node: Node, fields: dict[str, Node], key: str | Non
     }
 
 
-def _amount(c: Checker, node: Node | None) -> Amount | None:
-    if node is None:
-        return None
-    if not isinstance(node.value, dict):
-        value = c.scalar(node, _decimal_value, "a decimal number")
-        return Amount(value=value) if value is not None else None
-    f = c.mapping(node, ("value", "min", "max", "precision"))
-    return _bounded(c, node, f, default_precision="exact")
-
-
-def _bounded(c: Checker, node: Node, f: dict[str, Node], default_precision: str) -> Amount:
-    amount = Amount(
-        value=c.scalar(f.get("value"), _decimal_value, "a decimal number"),
-        min=c.scalar(f.get("min"), _decimal_value, "a decimal number"),
-        max=c.scalar(f.get("max"), _decimal_value, "a decimal number"),
-        precision=c.choice(f.get("precision"), PRECISIONS) or default_precision,
-    )
-    given = [name for name in ("value", "min", "max") if name in f]
-    if not given:
-        c.fail(node.origin, "amount.nothing")
-    elif "value" in given and len(given) > 1:
-        c.fail(node.origin, "amount.both")
-    if amount.min is not None and amount.max is not None and amount.min > amount.max:
-        c.fail(f["min"].origin, "amount.min_max")
-    return amount
+def _keyed(c: Checker, item: Node, record: type, allowed: tuple[str, ...]) -> tuple:
+    """A record with an ``id``: its fields, its key and its declared values."""
+    f = c.mapping(item, allowed, ("id", *required_fields(record), "sources"))
+    key = c.key(f.get("id"))
+    return f, key, {**_record_base(c, item, f, key), **c.fields(record, f)}
 
 
 def _parse_sources(c: Checker, root: Node) -> dict[str, SourceDoc]:
-    top = c.mapping(root, ("sources",), ("sources",))
+    top = c.mapping(root, YAML_FIELDS["sources.yaml"][""], ("sources",))
     result: dict[str, SourceDoc] = {}
     for item in c.items(top.get("sources")):
-        f = c.mapping(item, _SOURCE_FIELDS, ("id", "title", "url"))
+        f = c.mapping(item, SOURCE_FIELDS, ("id", *required_fields(SourceDoc)))
         key = c.key(f.get("id"))
         record = SourceDoc(
-            **{**_record_base(c, item, f, key), "sources": []},
-            title=c.text(f.get("title"), require_it=True),
-            url=c.scalar(f.get("url"), _url, "an http(s) URL") or "",
-            type=c.choice(f.get("type"), SOURCE_TYPES) or "web-page",
-            publisher=c.scalar(f.get("publisher"), _string, "an organisation key or a name"),
-            language=c.choice(f.get("language"), LANGUAGES),
-            issued=c.scalar(f.get("issued"), _date, "a date"),
-            citation=c.scalar(f.get("citation"), _string, "text"),
-            note=c.text(f.get("note")),
+            **{**_record_base(c, item, f, key), "sources": []}, **c.fields(SourceDoc, f)
         )
         _add_unique(c, result, key, record, f.get("id"))
     return result
@@ -171,92 +111,41 @@ def _add_unique(c: Checker, into: dict, key: str | None, record: Any, node: Node
 
 
 def _parse_figure(c: Checker, node: Node) -> Figure:
-    f = c.mapping(node, _FIGURE_FIELDS, ("kind", "source"))
-    kind = c.choice(f.get("kind"), FIGURE_KINDS) or ""
+    f = c.mapping(node, FIGURE_FIELDS, (*required_fields(Figure), "source"))
     source = c.key(f.get("source"))
-    amount = _bounded(
-        c, node, {k: v for k, v in f.items() if k in ("value", "min", "max", "precision")}, "exact"
-    )
+    amount = c.bounded(node, {k: v for k, v in f.items() if k in AMOUNT_FIELDS})
     base = _record_base(c, node, f, None)
     base["sources"] = [source] if source else []
-    return Figure(**base, kind=kind, amount=amount, note=c.text(f.get("note")))
+    return Figure(**base, amount=amount, **c.fields(Figure, f))
 
 
 def _parse_phase(c: Checker, node: Node, position: int) -> Phase:
-    f = c.mapping(node, _PHASE_FIELDS, ("label", "sources"))
+    f = c.mapping(node, PHASE_FIELDS, (*required_fields(Phase), "sources"))
     return Phase(
-        **_record_base(c, node, f, str(position)),
-        position=position,
-        label=c.text(f.get("label"), require_it=True),
-        description=c.text(f.get("description")),
-        validated_by=c.key(f.get("validated_by")),
-        started=c.scalar(f.get("started"), _date, "a date"),
-        ended=c.scalar(f.get("ended"), _date, "a date"),
+        **_record_base(c, node, f, str(position)), position=position, **c.fields(Phase, f)
     )
 
 
 def _parse_masterplan(c: Checker, root: Node) -> tuple[dict[str, Node], Masterplan, bool]:
-    top = c.mapping(root, ("city", "masterplan", "fictional"), ("city", "masterplan"))
-    fictional = bool(c.scalar(top.get("fictional"), _bool, "true or false"))
+    top = c.mapping(root, YAML_FIELDS["masterplan.yaml"][""], ("city", "masterplan"))
+    fictional = bool(c.scalar(top.get("fictional"), as_bool, "true or false"))
     node = top.get("masterplan") or root
     f = c.mapping(
-        top.get("masterplan"),
-        (
-            "title",
-            "description",
-            "approved",
-            "presented",
-            "homepage",
-            "contact_email",
-            "governance_bodies",
-            "sources",
-            "figures",
-            "phases",
-        ),
-        ("title", "sources"),
+        top.get("masterplan"), MASTERPLAN_FIELDS, (*required_fields(Masterplan), "sources")
     )
     plan = Masterplan(
         **_record_base(c, node, f, "masterplan"),
-        title=c.text(f.get("title"), require_it=True),
-        description=c.text(f.get("description")),
-        approved=c.scalar(f.get("approved"), _date, "a date"),
-        presented=c.scalar(f.get("presented"), _date, "a date"),
-        homepage=c.scalar(f.get("homepage"), _url, "an http(s) URL"),
-        contact_email=c.scalar(f.get("contact_email"), _email, "an e-mail address"),
-        governance_bodies=c.keys(f.get("governance_bodies")),
+        **c.fields(Masterplan, f),
         figures=[_parse_figure(c, item) for item in c.items(f.get("figures"))],
         phases=[_parse_phase(c, item, i + 1) for i, item in enumerate(c.items(f.get("phases")))],
     )
-    city = c.mapping(
-        top.get("city"),
-        ("name", "istat", "municipality", "sources"),
-        ("name", "istat", "municipality", "sources"),
-    )
+    city = c.mapping(top.get("city"), CITY_FIELDS, CITY_FIELDS)
     return city, plan, fictional
 
 
 def _parse_theme(c: Checker, node: Node, parent: str | None, into: dict[str, Theme]) -> None:
-    fields = _THEME_FIELDS if parent is None else _THEME_FIELDS[:-1]
-    f = c.mapping(node, fields, ("id", "label", "sources"))
-    key = c.key(f.get("id"))
-    theme = Theme(
-        **_record_base(c, node, f, key),
-        notation=c.scalar(f.get("notation"), _string, "text"),
-        label=c.text(f.get("label"), require_it=True),
-        definition=c.text(f.get("definition")),
-        note=c.text(f.get("note")),
-        eu_themes=c.choices(f.get("eu_themes"), EU_THEMES),
-        osservatorio_themes=c.choices(f.get("osservatorio_themes"), OSSERVATORIO_THEMES),
-        eurovoc=[
-            v
-            for v in (
-                c.scalar(i, _eurovoc, "a EuroVoc concept number") for i in c.items(f.get("eurovoc"))
-            )
-            if v
-        ],
-        work_table=c.scalar(f.get("work_table"), _bool, "true or false") is not False,
-        parent=parent,
-    )
+    f, key, values = _keyed(c, node, Theme, THEME_FIELDS if parent is None else SUBTHEME_FIELDS)
+    theme = Theme(**values, parent=parent)
     _add_unique(c, into, key, theme, f.get("id"))
     for child in c.items(f.get("subthemes")):
         before = set(into)
@@ -264,43 +153,21 @@ def _parse_theme(c: Checker, node: Node, parent: str | None, into: dict[str, The
         theme.children.extend(k for k in into if k not in before)
 
 
-def _eurovoc(value: Any) -> str:
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if not re.fullmatch(r"[0-9]{1,9}", text):
-        raise Invalid("eurovoc.format")
-    return text
-
-
 def _parse_themes(c: Checker, root: Node) -> tuple[dict[str, Node], dict[str, Theme]]:
-    top = c.mapping(root, ("scheme", "themes"), ("scheme", "themes"))
+    top = c.mapping(root, YAML_FIELDS["themes.yaml"][""], ("scheme", "themes"))
     themes: dict[str, Theme] = {}
     for item in c.items(top.get("themes")):
         _parse_theme(c, item, None, themes)
-    scheme = c.mapping(top.get("scheme"), ("label", "sources"), ("label", "sources"))
+    scheme = c.mapping(top.get("scheme"), SCHEME_FIELDS, SCHEME_FIELDS)
     return scheme, themes
 
 
 def _parse_organisations(c: Checker, root: Node) -> dict[str, Organisation]:
-    top = c.mapping(root, ("organisations",), ("organisations",))
+    top = c.mapping(root, YAML_FIELDS["organisations.yaml"][""], ("organisations",))
     result: dict[str, Organisation] = {}
     for item in c.items(top.get("organisations")):
-        f = c.mapping(item, _ORG_FIELDS, ("id", "name", "sources"))
-        key = c.key(f.get("id"))
-        org = Organisation(
-            **_record_base(c, item, f, key),
-            name=c.text(f.get("name"), require_it=True),
-            public=bool(c.scalar(f.get("public"), _bool, "true or false")),
-            type=c.choice(f.get("type"), ORGANISATION_TYPES) or "organisation",
-            homepage=c.scalar(f.get("homepage"), _url, "an http(s) URL"),
-            ipa_code=c.scalar(f.get("ipa_code"), _string, "text"),
-            same_as=[
-                u
-                for u in (c.scalar(i, _url, "an http(s) IRI") for i in c.items(f.get("same_as")))
-                if u
-            ],
-            note=c.text(f.get("note")),
-        )
-        _add_unique(c, result, key, org, f.get("id"))
+        f, key, values = _keyed(c, item, Organisation, ORGANISATION_FIELDS)
+        _add_unique(c, result, key, Organisation(**values), f.get("id"))
     return result
 
 
@@ -315,51 +182,28 @@ def _role_target(value: Any) -> tuple[str, str | None]:
 
 
 def _parse_roles(c: Checker, root: Node) -> list[RoleAssignment]:
-    top = c.mapping(root, ("roles",), ("roles",))
+    top = c.mapping(root, YAML_FIELDS["roles.yaml"][""], ("roles",))
     result = []
     for item in c.items(top.get("roles")):
-        f = c.mapping(item, _ROLE_FIELDS, ("role", "holder", "of", "sources"))
+        f = c.mapping(item, ROLE_FIELDS, (*required_fields(RoleAssignment), "of", "sources"))
         target = c.scalar(f.get("of"), _role_target, "what the role is for") or ("masterplan", None)
         result.append(
             RoleAssignment(
                 **_record_base(c, item, f, None),
-                role=c.choice(f.get("role"), ROLES) or "",
-                holder=c.key(f.get("holder")) or "",
+                **c.fields(RoleAssignment, f),
                 target_kind=target[0],
                 target_key=target[1],
-                since=c.scalar(f.get("since"), _year_or_date, "a year or a date"),
-                until=c.scalar(f.get("until"), _year_or_date, "a year or a date"),
-                note=c.text(f.get("note")),
             )
         )
     return result
 
 
 def _parse_actions(c: Checker, root: Node) -> dict[str, Action]:
-    top = c.mapping(root, ("actions",), ("actions",))
+    top = c.mapping(root, YAML_FIELDS["actions.yaml"][""], ("actions",))
     result: dict[str, Action] = {}
     for item in c.items(top.get("actions")):
-        f = c.mapping(item, _ACTION_FIELDS, ("id", "title", "theme", "sources"))
-        key = c.key(f.get("id"))
-        action = Action(
-            **_record_base(c, item, f, key),
-            identifier=c.scalar(f.get("identifier"), _string, "text") or key or "",
-            title=c.text(f.get("title"), require_it=True),
-            description=c.text(f.get("description")),
-            theme=c.key(f.get("theme")) or "",
-            subtheme=c.key(f.get("subtheme")),
-            timeframe=c.choice(f.get("timeframe"), TIMEFRAMES),
-            ict_role=c.choice(f.get("ict_role"), ICT_ROLES),
-            investment=_amount(c, f.get("investment")),
-            funding=c.choice(f.get("funding"), FUNDING_TYPES),
-            status=c.choice(f.get("status"), STATUSES),
-            start=c.scalar(f.get("start"), _date, "a date"),
-            end=c.scalar(f.get("end"), _date, "a date"),
-            lead=c.key(f.get("lead")),
-            partners=c.keys(f.get("partners")),
-            funders=c.keys(f.get("funders")),
-        )
-        _add_unique(c, result, key, action, f.get("id"))
+        f, key, values = _keyed(c, item, Action, ACTION_FIELDS)
+        _add_unique(c, result, key, Action(**values), f.get("id"))
     return result
 
 
@@ -472,7 +316,7 @@ def read_city(folder: Path) -> City:
         key=key,
         folder=folder,
         name=c.text(city_fields.get("name"), require_it=True),
-        istat=c.scalar(city_fields.get("istat"), _istat, "an ISTAT code") or "",
+        istat=c.scalar(city_fields.get("istat"), as_istat, "an ISTAT code") or "",
         municipality=c.key(city_fields.get("municipality")) or "",
         city_sources=c.keys(city_fields.get("sources")),
         city_origin=city_node.origin if city_node else Origin(folder, 1, "city"),

@@ -1,17 +1,55 @@
-"""The plain records a city's YAML becomes (what ``publisher.rdf`` turns into triples)."""
+"""The plain records a city's YAML becomes (what ``publisher.rdf`` turns into triples).
+
+Each field read from YAML says how (``yaml_field(DATE)``, see ``publisher.source.checks``):
+the reader derives the allowed and required keys of each file from these declarations, and
+``tests/test_examples.py`` checks that docs/data-format.md names each one. Adding a field
+(docs/architecture.md, "Add a YAML field"): declare it here, write its triples in
+``publisher/rdf.py``, document it in docs/data-format.md.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
+from publisher.source.checks import (
+    AMOUNT,
+    BOOLEAN,
+    DATE,
+    EMAIL,
+    EU_THEMES,
+    FIGURE_KINDS,
+    FUNDING_TYPES,
+    ICT_ROLES,
+    KEY,
+    KEYS,
+    LANGUAGES,
+    ORGANISATION_TYPES,
+    OSSERVATORIO_THEMES,
+    ROLES,
+    SOURCE_TYPES,
+    STATUSES,
+    STRING,
+    TEXT,
+    TEXT_IT,
+    TIMEFRAMES,
+    URL,
+    YEAR_OR_DATE,
+    Amount,
+    Read,
+    Text,
+    as_eurovoc,
+    as_string,
+    as_url,
+    choice,
+    choices,
+    scalars,
+    yaml_field,
+)
 from publisher.source.yamlfile import Origin
 
 # --- records ---------------------------------------------------------------------------
-
-Text = dict[str, str]  # language -> text
 
 
 @dataclass
@@ -29,107 +67,105 @@ class Record:
 
 @dataclass
 class SourceDoc(Record):
-    title: Text = field(default_factory=dict)
-    url: str = ""
-    type: str = "web-page"
-    publisher: str | None = None
-    language: str | None = None
-    issued: dt.date | None = None
-    citation: str | None = None
-    note: Text = field(default_factory=dict)
-
-
-@dataclass
-class Amount:
-    """Money or a count, exact or bounded; never a float."""
-
-    value: Decimal | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
-    precision: str = "exact"
+    title: Text = yaml_field(TEXT_IT.needed(), {})
+    url: str = yaml_field(URL.needed(), "")
+    type: str = yaml_field(choice(SOURCE_TYPES), "web-page")
+    publisher: str | None = yaml_field(
+        Read("string", lambda c, node: c.scalar(node, as_string, "an organisation key or a name"))
+    )
+    language: str | None = yaml_field(choice(LANGUAGES))
+    issued: dt.date | None = yaml_field(DATE)
+    citation: str | None = yaml_field(STRING)
+    note: Text = yaml_field(TEXT, {})
 
 
 @dataclass
 class Figure(Record):
-    kind: str = ""
-    amount: Amount = field(default_factory=Amount)
-    note: Text = field(default_factory=dict)
+    kind: str = yaml_field(choice(FIGURE_KINDS).needed(), "")
+    amount: Amount = field(default_factory=Amount)  # from value/min/max/precision
+    note: Text = yaml_field(TEXT, {})
 
 
 @dataclass
 class Phase(Record):
     position: int = 0
-    label: Text = field(default_factory=dict)
-    description: Text = field(default_factory=dict)
-    validated_by: str | None = None
-    started: dt.date | None = None
-    ended: dt.date | None = None
+    label: Text = yaml_field(TEXT_IT.needed(), {})
+    description: Text = yaml_field(TEXT, {})
+    validated_by: str | None = yaml_field(KEY)
+    started: dt.date | None = yaml_field(DATE)
+    ended: dt.date | None = yaml_field(DATE)
 
 
 @dataclass
 class Theme(Record):
-    notation: str | None = None
-    label: Text = field(default_factory=dict)
-    definition: Text = field(default_factory=dict)
-    note: Text = field(default_factory=dict)
-    eu_themes: list[str] = field(default_factory=list)
-    osservatorio_themes: list[str] = field(default_factory=list)
-    eurovoc: list[str] = field(default_factory=list)
-    work_table: bool = True
+    notation: str | None = yaml_field(STRING)
+    label: Text = yaml_field(TEXT_IT.needed(), {})
+    definition: Text = yaml_field(TEXT, {})
+    note: Text = yaml_field(TEXT, {})
+    eu_themes: list[str] = yaml_field(choices(EU_THEMES), [])
+    osservatorio_themes: list[str] = yaml_field(choices(OSSERVATORIO_THEMES), [])
+    eurovoc: list[str] = yaml_field(
+        scalars("eurovoc", as_eurovoc, "a EuroVoc concept number"), []
+    )
+    work_table: bool = yaml_field(BOOLEAN, True)
     parent: str | None = None
     children: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Organisation(Record):
-    name: Text = field(default_factory=dict)
-    public: bool = False
-    type: str = "organisation"
-    homepage: str | None = None
-    ipa_code: str | None = None
-    same_as: list[str] = field(default_factory=list)
-    note: Text = field(default_factory=dict)
+    name: Text = yaml_field(TEXT_IT.needed(), {})
+    public: bool = yaml_field(BOOLEAN, False)
+    type: str = yaml_field(choice(ORGANISATION_TYPES), "organisation")
+    homepage: str | None = yaml_field(URL)
+    ipa_code: str | None = yaml_field(STRING)
+    same_as: list[str] = yaml_field(scalars("urls", as_url, "an http(s) IRI"), [])
+    note: Text = yaml_field(TEXT, {})
 
 
 @dataclass
 class RoleAssignment(Record):
-    role: str = ""
-    holder: str = ""
-    target_kind: str = "masterplan"
+    role: str = yaml_field(choice(ROLES).needed(), "")
+    holder: str = yaml_field(KEY.needed(), "")
+    target_kind: str = "masterplan"  # from of:
     target_key: str | None = None
-    since: dt.date | int | None = None
-    until: dt.date | int | None = None
-    note: Text = field(default_factory=dict)
+    since: dt.date | int | None = yaml_field(YEAR_OR_DATE)
+    until: dt.date | int | None = yaml_field(YEAR_OR_DATE)
+    note: Text = yaml_field(TEXT, {})
 
 
 @dataclass
 class Action(Record):
-    identifier: str = ""
-    title: Text = field(default_factory=dict)
-    description: Text = field(default_factory=dict)
-    theme: str = ""
-    subtheme: str | None = None
-    timeframe: str | None = None
-    ict_role: str | None = None
-    investment: Amount | None = None
-    funding: str | None = None
-    status: str | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    lead: str | None = None
-    partners: list[str] = field(default_factory=list)
-    funders: list[str] = field(default_factory=list)
+    identifier: str = yaml_field(STRING, "")  # default: the key
+    title: Text = yaml_field(TEXT_IT.needed(), {})
+    description: Text = yaml_field(TEXT, {})
+    theme: str = yaml_field(KEY.needed(), "")
+    subtheme: str | None = yaml_field(KEY)
+    timeframe: str | None = yaml_field(choice(TIMEFRAMES))
+    ict_role: str | None = yaml_field(choice(ICT_ROLES))
+    investment: Amount | None = yaml_field(AMOUNT)
+    funding: str | None = yaml_field(choice(FUNDING_TYPES))
+    status: str | None = yaml_field(choice(STATUSES))
+    start: dt.date | None = yaml_field(DATE)
+    end: dt.date | None = yaml_field(DATE)
+    lead: str | None = yaml_field(KEY)
+    partners: list[str] = yaml_field(KEYS, [])
+    funders: list[str] = yaml_field(KEYS, [])
+    homepage: str | None = yaml_field(URL)
+
+    def __post_init__(self) -> None:
+        self.identifier = self.identifier or self.key
 
 
 @dataclass
 class Masterplan(Record):
-    title: Text = field(default_factory=dict)
-    description: Text = field(default_factory=dict)
-    approved: dt.date | None = None
-    presented: dt.date | None = None
-    homepage: str | None = None
-    contact_email: str | None = None
-    governance_bodies: list[str] = field(default_factory=list)
+    title: Text = yaml_field(TEXT_IT.needed(), {})
+    description: Text = yaml_field(TEXT, {})
+    approved: dt.date | None = yaml_field(DATE)
+    presented: dt.date | None = yaml_field(DATE)
+    homepage: str | None = yaml_field(URL)
+    contact_email: str | None = yaml_field(EMAIL)
+    governance_bodies: list[str] = yaml_field(KEYS, [])
     figures: list[Figure] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
 

@@ -1,7 +1,8 @@
 """The one small, read-only interface the web layer talks to.
 
 Two implementations sit behind it: ``embedded`` (pyoxigraph in the process, loaded from
-``dist/``) and, later, ``remote`` (any SPARQL 1.1 endpoint). The web layer only ever:
+``dist/``, queried through the killable executors of ``guarded``) and ``remote`` (any
+SPARQL 1.1 endpoint). The web layer only ever:
 
 - runs a SPARQL *query* (:meth:`Store.query`), optionally with a protocol dataset
   (``default-graph-uri`` / ``named-graph-uri``), and serialises the result itself to a
@@ -17,19 +18,30 @@ the text, so a remote store can never be used to write or to make the engine fet
 
 Errors are domain exceptions (:class:`StoreError` and subclasses) that the web layer maps to
 HTTP statuses in one place (``publisher/web/errors.py``).
+
+Optional features are methods of the base classes with defaults (:meth:`Store.ping`,
+:meth:`Store.stats`, :meth:`Store.saturated`, :meth:`Store.start`, :meth:`Store.memory_mb`,
+:meth:`QueryResult.serialize_capped`), so callers call them plainly; :func:`open_store`
+builds the configured store, so the web layer imports this package only.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from publisher.config import Config
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
 
+log = logging.getLogger("lodpub.query")
+
 HEALTH_QUERY = "ASK { ?s ?p ?o }"
+
 
 class StoreError(Exception):
     """Base of every error a store reports; the message is safe to show to clients."""
@@ -60,7 +72,80 @@ class ServiceNotAllowed(QueryRefused):
 
 
 class QueryFailed(StoreError):
-    """The engine failed while evaluating or serialising (later: timeouts, row limits)."""
+    """The engine failed while evaluating or serialising."""
+
+
+class QueryTimeout(QueryFailed):
+    """The query ran past the time limit and was stopped."""
+
+    def __init__(self, timeout_s: float, elapsed_s: float) -> None:
+        super().__init__(
+            f"the query was stopped after {elapsed_s:.1f} s: this endpoint allows "
+            f"{timeout_s:g} s per query (limits.query_timeout_s). Make it more selective, "
+            "add a LIMIT, or download a dump (see /catalog)"
+        )
+        self.timeout_s = timeout_s
+        self.elapsed_s = elapsed_s
+
+
+class QueryCrashed(QueryFailed):
+    """The process running the query died during it (memory limit, engine crash)."""
+
+
+class StoreBusy(StoreUnavailable):
+    """No capacity for the query now: try again later (503 + Retry-After)."""
+
+    def __init__(self, limit: int, retry_after_s: int, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"the server is running its maximum of {limit} queries per process; "
+            f"retry in {retry_after_s} s"
+        )
+        self.retry_after_s = retry_after_s
+
+
+class MemoryBusy(StoreBusy):
+    """The running queries may already claim the whole memory budget (503 + Retry-After)."""
+
+    def __init__(self, budget_mb: int, retry_after_s: int) -> None:
+        super().__init__(
+            0,
+            retry_after_s,
+            "the queries running now may use all the memory this server allows for queries "
+            f"({budget_mb} MB, limits.memory_total_mb); retry in {retry_after_s} s",
+        )
+
+
+class ClientBusy(StoreError):
+    """This client already runs its maximum of queries (429 + Retry-After)."""
+
+    def __init__(self, limit: int, retry_after_s: int) -> None:
+        super().__init__(
+            f"you already have {limit} queries running on this endpoint, its limit per client "
+            "(limits.max_queries_per_client): wait for one to finish, then retry "
+            f"(in {retry_after_s} s)"
+        )
+        self.retry_after_s = retry_after_s
+
+
+# --- events for metrics -------------------------------------------------------------------
+Listener = Callable[[str, dict[str, Any]], None]
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Call ``listener(event, info)`` on ``query`` (outcome, seconds), ``busy``, ``spawn``."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def emit(event: str, **info: Any) -> None:
+    """Tell the listeners; a failing listener is logged, never raised to the query."""
+    for listener in list(_listeners):
+        try:
+            listener(event, info)
+        except Exception:  # metrics must never break a query
+            log.exception("metrics listener failed on %s", event)
 
 
 class ResultKind(enum.Enum):
@@ -103,12 +188,24 @@ class ProtocolDataset:
 
 @dataclass(frozen=True)
 class Capped:
-    """A serialised result under a row cap: ``rows`` written, ``truncated`` if more existed."""
+    """A serialised result under the caps: ``rows`` written, ``truncated`` if more existed;
+    ``reason`` says which cap cut it: ``rows`` (at ``limit``) or ``bytes`` (at ``max_bytes``)."""
 
     data: bytes
     truncated: bool
     rows: int | None
     limit: int | None
+    reason: str | None = None
+    max_bytes: int | None = None
+
+    def header(self) -> str | None:
+        """The ``X-Result-Truncated`` value of a cut result: ``true; limit=N`` (rows) or
+        ``true; max-bytes=N``; None when nothing was cut."""
+        if not self.truncated:
+            return None
+        if self.reason == "bytes":
+            return f"true; max-bytes={self.max_bytes}"
+        return f"true; limit={self.limit}"
 
 
 class QueryResult(ABC):
@@ -129,10 +226,18 @@ class QueryResult(ABC):
         """
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
-        """Like :meth:`serialize`, keeping at most ``max_rows`` rows or triples (``link``:
-        the document explaining the cap). The default cannot cap: it writes everything."""
+        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples and at
+        most ``max_bytes`` bytes (whole rows only); a cut result says so in the body where
+        the format allows (``link`` explains the limits).
+
+        The default cannot cut: it writes the whole result, marked as not truncated.
+        """
         return Capped(self.serialize(fmt), False, None, None)
 
 
@@ -150,11 +255,17 @@ class Store(ABC):
         """When the data was built (timezone-aware UTC); the Last-Modified of every page."""
 
     @abstractmethod
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         """Run a SPARQL 1.1 query (never an update).
 
-        Raises :class:`QuerySyntaxError`, :class:`QueryRefused`, :class:`InvalidDataset`
-        or :class:`QueryFailed`.
+        ``client`` says whose query it is: a client's own SPARQL text (the endpoint gives
+        the client's address; it is heavy work, limited per client) or None, the server's
+        own query texts (pages, named queries: light work, with capacity kept for it).
+
+        Raises :class:`QuerySyntaxError`, :class:`QueryRefused`, :class:`InvalidDataset`,
+        :class:`QueryFailed`, :class:`StoreBusy` or :class:`ClientBusy`.
         """
 
     @abstractmethod
@@ -166,16 +277,33 @@ class Store(ABC):
         """The IRIs of the named graphs, sorted."""
 
     def ping(self, timeout_s: float | None = None) -> bool:
-        """True when a trivial query answers (``/health``); the default just runs one."""
+        """True when a trivial query answers (``/health``); stores with their own deadline
+        for it use ``timeout_s``."""
         try:
-            self.query(HEALTH_QUERY).serialize(RESULTS_FORMATS[0])
+            result = self.query(HEALTH_QUERY)
+            result.serialize(result.formats[0])
         except StoreError:
             return False
         return True
 
     def stats(self) -> dict[str, int]:
-        """Query executors of this process (``busy``, ``idle``, ``limit``); none by default."""
+        """Gauges of the query executors of this process (``busy``, ``idle``, ``limit``)
+        and of the server's query slots; empty for a store without executors."""
         return {}
+
+    def memory_mb(self) -> int:
+        """Memory the loaded data takes in this process (MB): what a process forked from it
+        may come to copy; 0 when the data lives elsewhere."""
+        return 0
+
+    def saturated(self) -> str | None:
+        """Why a client's query would be refused now (``/ready``), or None when it could
+        start."""
+        return None
+
+    def start(self) -> None:  # noqa: B027 - optional hook, most stores start nothing
+        """Start helper processes now (call it single-threaded: after loading, before
+        serving); the default does nothing."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release resources; the default does nothing."""
@@ -213,8 +341,9 @@ def open_store(config: Config) -> Store:
     return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
-# The guard's errors and events, so callers import them from here, not from an implementation.
-from publisher.store.guarded import QueryTimeout, StoreBusy, add_listener, guard  # noqa: E402
+# The guard and the nesting limit, so callers import them from here, not from an
+# implementation (the guard needs everything above).
+from publisher.store.guarded import guard  # noqa: E402
 from publisher.store.screen import too_deep  # noqa: E402
 
-__all__ = ["QueryTimeout", "StoreBusy", "add_listener", "guard", "too_deep"]
+__all__ = ["guard", "too_deep"]

@@ -29,13 +29,14 @@ results format keeps pyoxigraph's exact output.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from publisher import distdir
 from publisher import mediatypes as mt
 from publisher.mediatypes import Format
 from publisher.store import (
@@ -85,60 +86,104 @@ class EmbeddedResult(QueryResult):
         return data or b""
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
-        """Like :meth:`serialize`, keeping at most ``max_rows`` solutions or triples.
-
-        A cut result says so in the body where the format allows (see
-        :func:`mark_truncated`, ``link`` is the document that explains the limit); the
-        caller also says so in a header. ASK results are never cut.
-        """
-        if max_rows is None or self.kind is ResultKind.BOOLEAN:
+        """Iterates up to the caps (see :func:`write_capped`); ASK results are never cut."""
+        if self.kind is ResultKind.BOOLEAN or (max_rows is None and max_bytes is None):
             return Capped(self.serialize(fmt), False, None, max_rows)
         if fmt not in self.formats:
             raise ValueError(f"a {self.kind.value} result cannot be written as {fmt.media_type}")
         if self._used:
             raise RuntimeError("a query result can only be serialised once")
         self._used = True
+        variables = self._raw.variables if self.kind is ResultKind.SOLUTIONS else None
         try:
-            variables = self._raw.variables if self.kind is ResultKind.SOLUTIONS else None
-            kept = list(islice(self._raw, max_rows + 1))  # type: ignore[arg-type]
-            truncated = len(kept) > max_rows
-            del kept[max_rows:]
-            if variables is None:
-                data = ox.serialize(kept, format=fmt.rdf_format) or b""
-            else:
-                data = _solutions(variables, kept, fmt)
+            return write_capped(self._raw, variables, fmt, max_rows, max_bytes, link)
+        except QueryFailed:
+            raise
         except Exception as exc:  # the engine's evaluation errors have no common base
             raise QueryFailed(f"query evaluation failed: {exc}") from exc
-        if truncated:
-            data = mark_truncated(data, fmt, max_rows, link)
-        return Capped(data, truncated, len(kept), max_rows)
 
 
-def _solutions(variables: list[ox.Variable], rows: list[ox.QuerySolution], fmt: Format) -> bytes:
-    """Kept solutions in a results format, written by pyoxigraph (through lossless TSV)."""
-    # A solution iterates its values in the order of ``variables`` (None when unbound),
+def write_capped(
+    items: Any,
+    variables: list[ox.Variable] | None,
+    fmt: Format,
+    max_rows: int | None,
+    max_bytes: int | None,
+    link: str | None,
+) -> Capped:
+    """Solutions (``variables`` given) or triples, written in ``fmt`` under the caps.
+
+    Iteration stops at the first row past ``max_rows`` or past ``max_bytes`` (measured as
+    lossless TSV / N-Triples while iterating, so the engine stops there too); then the kept
+    rows are written, and if the format's own syntax is larger than ``max_bytes`` (XML,
+    JSON), fewer rows are kept until it fits, marker included. A cut is marked in the body
+    where the format allows (:func:`mark_truncated`). One row larger than ``max_bytes``
+    gives an empty result that says it was cut.
+    """
+    kept: list[Any] = []
+    size = 0
+    reason = None
+    for item in items:
+        if max_rows is not None and len(kept) >= max_rows:
+            reason = "rows"
+            break
+        line = _tsv_line(item) if variables is not None else str(item)
+        size += len(line) + 1
+        if max_bytes is not None and size > max_bytes:
+            reason = "bytes"
+            break
+        kept.append(line if variables is not None else item)
+    while True:
+        data = _write(kept, variables, fmt)
+        if reason is not None:
+            data = mark_truncated(data, fmt, reason, max_rows if reason == "rows" else max_bytes,
+                                  link)  # fmt: skip
+        if max_bytes is None or len(data) <= max_bytes or not kept:
+            break
+        reason = "bytes"
+        del kept[max(0, min(len(kept) - 1, len(kept) * max_bytes // len(data) - 1)) :]
+    return Capped(data, reason is not None, len(kept), max_rows, reason, max_bytes)
+
+
+def _tsv_line(row: ox.QuerySolution) -> str:
+    # A solution iterates its values in the order of the variables (None when unbound),
     # much faster than looking each variable up.
-    lines = ["\t".join(str(v) for v in variables)]
-    lines += ["\t".join(["" if term is None else str(term) for term in row]) for row in rows]
-    tsv = ("\n".join(lines) + "\n").encode("utf-8")
+    return "\t".join(["" if term is None else str(term) for term in row])
+
+
+def _write(kept: list[Any], variables: list[ox.Variable] | None, fmt: Format) -> bytes:
+    """Kept triples, or kept solutions (as TSV lines) in a results format, written by
+    pyoxigraph (solutions through lossless TSV and pyoxigraph's results parser)."""
+    if variables is None:
+        return ox.serialize(kept, format=fmt.rdf_format) or b""
+    header = "\t".join(str(v) for v in variables)
+    tsv = ("\n".join([header, *kept]) + "\n").encode("utf-8")
     if fmt is mt.RESULTS_TSV:
         return tsv
     parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     return parsed.serialize(format=fmt.results_format) or b""
 
 
-def truncation_note(limit: int) -> str:
+def truncation_note(reason: str, limit: int | None) -> str:
     """The human-readable sentence used in every body marker."""
-    return (
-        f"truncated: this result was cut at {limit} rows/triples by the server's limit "
-        "(limits.max_result_rows); add LIMIT/OFFSET or download a dump for everything"
-    )
+    if reason == "bytes":
+        cut = f"at {limit} bytes by the server's limit (limits.max_result_bytes)"
+    else:
+        cut = f"at {limit} rows/triples by the server's limit (limits.max_result_rows)"
+    return f"truncated: this result was cut {cut}; add LIMIT/OFFSET or download a dump"
 
 
-def mark_truncated(data: bytes, fmt: Format, limit: int, link: str | None) -> bytes:
-    """Say in the body that a result was cut, where the format has room for it.
+def mark_truncated(
+    data: bytes, fmt: Format, reason: str, limit: int | None, link: str | None
+) -> bytes:
+    """Say in the body that a result was cut (``reason``: rows or bytes), where the format
+    has room for it.
 
     - SPARQL JSON results: ``head.link`` gets ``link`` (the spec's member for "further
       metadata about the query results"); SPARQL XML results: a ``<link href>`` in ``<head>``;
@@ -146,7 +191,7 @@ def mark_truncated(data: bytes, fmt: Format, limit: int, link: str | None) -> by
     - RDF/XML: an XML comment after the XML declaration;
     - CSV, TSV, JSON-LD: no room without changing the data; the header says it.
     """
-    note = truncation_note(limit)
+    note = truncation_note(reason, limit)
     if fmt is mt.RESULTS_JSON and link:
         prefix = b'{"head":{"vars":['
         entry = b',"link":' + json.dumps([link]).encode("utf-8")
@@ -171,22 +216,33 @@ def mark_truncated(data: bytes, fmt: Format, limit: int, link: str | None) -> by
 
 
 class EmbeddedStore(Store):
-    """Read-only pyoxigraph store over ``dist/dataset.nq`` and ``dist/manifest.json``."""
+    """Read-only pyoxigraph store over ``dist/dataset.nq`` and ``dist/manifest.json``.
+
+    ``folder`` is the build folder actually loaded (``dist`` resolved once, pinned by
+    :func:`publisher.distdir.pin` until :meth:`close`), so files served beside the data
+    come from the same build."""
 
     def __init__(self, dist_dir: Path, base_iri: str | None = None) -> None:
-        dist_dir = Path(dist_dir)
-        self._manifest = _read_manifest(dist_dir / MANIFEST_FILE)
+        try:
+            # One build, whatever is published meanwhile; kept on disk while loaded.
+            self._pin = distdir.pin(Path(dist_dir))
+        except FileNotFoundError:
+            raise StoreUnavailable(f"{dist_dir} not found: run `lodpub build` first") from None
+        self.folder = self._pin.folder
+        self._manifest = _read_manifest(self.folder / MANIFEST_FILE)
         self._base_iri = base_iri
         self._store = ox.Store()
-        dataset = dist_dir / DATASET_FILE
+        dataset = self.folder / DATASET_FILE
         if not dataset.is_file():
             raise StoreUnavailable(f"{dataset} not found: run `lodpub build` first")
+        before = _resident_bytes()
         try:
             self._store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
         except SyntaxError as exc:
             raise StoreUnavailable(f"{dataset} is not valid N-Quads: {exc}") from exc
         # The union default graph, materialised (see the module docstring).
         self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        self._memory_mb = max(0, _resident_bytes() - before) // (1024 * 1024)
         self._counts = self._count_all()
         self._graphs = tuple(sorted(g for g in self._counts if g is not None))
         self._version = str(self._manifest["build_id"])
@@ -205,7 +261,9 @@ class EmbeddedStore(Store):
         """The build manifest as read (cities, files with sizes and checksums)."""
         return self._manifest
 
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         check_query_text(sparql)
         # In production this runs in an executor (publisher.store.guarded): the parse is
         # contained there, and the executor cannot connect even if it missed SERVICE.
@@ -228,6 +286,13 @@ class EmbeddedStore(Store):
     def graphs(self) -> tuple[str, ...]:
         return self._graphs
 
+    def memory_mb(self) -> int:
+        """What loading the data added to this process's resident memory."""
+        return self._memory_mb
+
+    def close(self) -> None:
+        self._pin.close()  # the build folder may now be pruned by the next publish
+
     def _count_all(self) -> dict[str | None, int]:
         counts: dict[str | None, int] = {}
         for row in self._store.query(
@@ -239,6 +304,15 @@ class EmbeddedStore(Store):
         (total,) = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         counts[None] = int(total["n"].value)
         return counts
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory (0 when unknown)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

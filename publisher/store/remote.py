@@ -58,19 +58,25 @@ from SPARQLWrapper import SPARQLExceptions as swe
 
 from publisher.mediatypes import Format
 from publisher.store import (
+    Capped,
+    ClientBusy,
     ProtocolDataset,
     QueryFailed,
     QueryResult,
     QuerySyntaxError,
+    QueryTimeout,
     ResultKind,
     Store,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
     check_query_text,
+    emit,
     screen,
 )
-from publisher.store.embedded import Capped, EmbeddedResult, _named_nodes, mark_truncated
-from publisher.store.guarded import GuardedStore, Limits, QueryCrashed, QueryTimeout, StoreBusy
+from publisher.store.admission import Budget, Ledger
+from publisher.store.embedded import EmbeddedResult, _named_nodes, write_capped
+from publisher.store.guarded import GuardedStore, Limits, QueryCrashed
 
 log = logging.getLogger("lodpub.store")
 
@@ -123,22 +129,20 @@ class RemoteResult(EmbeddedResult):
         return self.serialize_capped(fmt, None).data
 
     def serialize_capped(
-        self, fmt: Format, max_rows: int | None, link: str | None = None
+        self,
+        fmt: Format,
+        max_rows: int | None,
+        link: str | None = None,
+        max_bytes: int | None = None,
     ) -> Capped:
         if self.kind is not ResultKind.GRAPH:
-            return super().serialize_capped(fmt, max_rows, link)
+            return super().serialize_capped(fmt, max_rows, link, max_bytes)
         if fmt not in self.formats:
             raise ValueError(f"a graph result cannot be written as {fmt.media_type}")
         if self._used:
             raise RuntimeError("a query result can only be serialised once")
         self._used = True
-        triples = self._raw
-        truncated = max_rows is not None and len(triples) > max_rows
-        kept = triples[:max_rows] if truncated else triples
-        data = ox.serialize(kept, format=fmt.rdf_format) or b""
-        if truncated:
-            data = mark_truncated(data, fmt, max_rows, link)  # type: ignore[arg-type]
-        return Capped(data, truncated, len(kept) if max_rows is not None else None, max_rows)
+        return write_capped(self._raw, None, fmt, max_rows, max_bytes, link)
 
 
 class RemoteStore(Store):
@@ -155,6 +159,7 @@ class RemoteStore(Store):
         retry_after_s: int = 5,
         refresh_s: float = 10.0,
         engine_timeout: bool = True,
+        per_client: int = 0,
     ) -> None:
         self.query_url = query_url
         self.base_iri = base_iri
@@ -166,13 +171,16 @@ class RemoteStore(Store):
         self._queue_wait_s = queue_wait_s
         self.max_concurrent = max_concurrent
         self._slots = threading.BoundedSemaphore(max_concurrent)
+        # Made before the workers are forked: the per-client limit holds server-wide.
+        self._ledger = Ledger(Budget(0, 0, per_client, 0, retry_after_s))
         self._lock = threading.Lock()
         self._info: dict[str, Any] | None = None
         self._checked = 0.0
         self._checker = GuardedStore(
             SyntaxChecker(base_iri),
             Limits(timeout_s=timeout_s, max_concurrent=max_concurrent,
-                   queue_wait_s=queue_wait_s, retry_after_s=retry_after_s),
+                   queue_wait_s=queue_wait_s, retry_after_s=retry_after_s,
+                   memory_budget=False),
         )  # fmt: skip
 
     @classmethod
@@ -190,6 +198,7 @@ class RemoteStore(Store):
             max_concurrent=int(limits["max_concurrent_queries"]),
             queue_wait_s=float(limits["queue_wait_s"]),
             retry_after_s=int(limits["retry_after_s"]),
+            per_client=int(limits["max_queries_per_client"]),
         )
 
     # --- what the build says -------------------------------------------------------------
@@ -270,7 +279,9 @@ class RemoteStore(Store):
             return False
 
     # --- queries -------------------------------------------------------------------------
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         form = check_query_text(sparql)
         if dataset:  # the embedded store's message, not the engine's
             _named_nodes(dataset.default_graphs, "default-graph-uri")
@@ -286,9 +297,15 @@ class RemoteStore(Store):
             dataset = ProtocolDataset(dataset.default_graphs, (self._nothing(),))
         elif dataset and not dataset.default_graphs:
             dataset = ProtocolDataset((self._nothing(),), dataset.named_graphs)
-        # Relative IRIs resolve against the published base, as in the embedded store (a
-        # BASE of the query's own comes later in the prologue and wins).
-        return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
+        try:
+            ticket = self._ledger.admit(client)
+        except ClientBusy:
+            emit("client_limit")
+            raise
+        with ticket:
+            # Relative IRIs resolve against the published base, as in the embedded store (a
+            # BASE of the query's own comes later in the prologue and wins).
+            return RemoteResult(*self._answer(f"BASE <{self.base_iri}> {sparql}", dataset, kind))
 
     def start(self) -> None:
         """Fork the checker's executors now (single-threaded, as the guard wants)."""
@@ -296,6 +313,7 @@ class RemoteStore(Store):
 
     def close(self) -> None:
         self._checker.close()
+        self._ledger.close()
 
     def _nothing(self) -> str:
         return self.base_iri + "graph/none"
@@ -473,7 +491,9 @@ class SyntaxChecker(Store):
     def graphs(self) -> tuple[str, ...]:
         return ()
 
-    def query(self, sparql: str, dataset: ProtocolDataset | None = None) -> QueryResult:
+    def query(
+        self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
+    ) -> QueryResult:
         outcome: list[bool | StoreError] = []
 
         def check() -> None:

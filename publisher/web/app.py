@@ -26,7 +26,7 @@ from publisher.web.about.routes import blueprint as about_blueprint
 from publisher.web.api.routes import blueprint as api_blueprint
 from publisher.web.context import EXTENSION, Lodpub
 from publisher.web.endpoint.routes import blueprint as endpoint_blueprint
-from publisher.web.http import caching, limits, metrics, replay
+from publisher.web.http import caching, clients, limits, metrics, replay
 from publisher.web.lod.routes import blueprint as lod_blueprint
 from publisher.web.ops.routes import blueprint as ops_blueprint
 
@@ -35,6 +35,7 @@ BLUEPRINTS = (endpoint_blueprint, lod_blueprint, about_blueprint, api_blueprint,
 
 def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
+    clients.trusted_proxies(config["server"])  # a wrong value stops the start, with its name
     app = Flask(__name__)
     shared = Lodpub(config=config, store=store or open_store(config), software_version=_version())
     app.extensions[EXTENSION] = shared

@@ -7,10 +7,12 @@ handlers here render every error as ``text/plain; charset=utf-8``, or RFC 9457
 short 500 and the traceback goes to the log, never to the client.
 
 The store's errors map to statuses in :data:`STORE_ERROR_STATUS` (the most specific class
-first). Two carry more than a status: a query that cannot get an executor (``StoreBusy``)
-→ **503 + Retry-After**; a query stopped by the time limit (``QueryTimeout``) → **500** with
-the limit and a link to ``/limits`` (the SPARQL Protocol's status for a query the service
-fails to run: retrying the same query will not help, so no Retry-After).
+first). Three carry more than a status: a query that cannot get an executor or a memory
+slot (``StoreBusy``) → **503 + Retry-After**; one more query of a client already running
+its maximum (``ClientBusy``) → **429 + Retry-After**; a query stopped by the time limit
+(``QueryTimeout``) → **500** with the limit and a link to ``/limits`` (the SPARQL
+Protocol's status for a query the service fails to run: retrying the same query will not
+help, so no Retry-After).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from publisher.store import (
+    ClientBusy,
     InvalidDataset,
     QueryFailed,
     QueryRefused,
@@ -52,6 +55,7 @@ TITLES = {
     414: "URI Too Long",
     431: "Request Header Fields Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -60,7 +64,8 @@ TITLES = {
 def install(app: Flask) -> None:
     """Register every error handler on ``app`` (the most specific class wins in Flask)."""
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(StoreBusy, _busy)
+    app.register_error_handler(StoreBusy, _retry_later)
+    app.register_error_handler(ClientBusy, _retry_later)
     app.register_error_handler(QueryTimeout, _timeout)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -113,9 +118,13 @@ def _store_error(exc: StoreError) -> Response:
     return error_response(status, str(exc))
 
 
-def _busy(exc: StoreBusy) -> Response:
+def _retry_later(exc: StoreBusy | ClientBusy) -> Response:
+    status = 429 if isinstance(exc, ClientBusy) else 503
     return error_response(
-        503, str(exc), {"Retry-After": str(exc.retry_after_s)}, {"retry_after_s": exc.retry_after_s}
+        status,
+        str(exc),
+        {"Retry-After": str(exc.retry_after_s)},
+        {"retry_after_s": exc.retry_after_s},
     )
 
 

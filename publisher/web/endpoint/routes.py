@@ -32,13 +32,17 @@ Limits (``limits:`` in the configuration, see ``docs/operations.md``):
 - a query text longer than ``max_query_bytes`` (UTF-8) → **413**; nested deeper than
   ``max_query_depth`` → **400** (the engine's parser would overflow its stack); the
   request target and body limits are checked for every route by ``publisher.web.http.limits``;
-- results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE).
-  A cut result is never silent: ``X-Result-Truncated: true; limit=N`` on the response and,
+- results are cut at ``max_result_rows`` rows (SELECT) or triples (CONSTRUCT/DESCRIBE),
+  and at ``max_result_bytes`` bytes (whole rows). A cut result is never silent:
+  ``X-Result-Truncated: true; limit=N`` (or ``true; max-bytes=N``) on the response and,
   where the format has room, a marker in the body (``head.link`` / ``<link href>`` to
   ``/limits`` in SPARQL JSON/XML results, a ``# truncated`` comment in Turtle, N-Triples,
   N-Quads, TriG, an XML comment in RDF/XML; CSV, TSV and JSON-LD have only the header);
 - every query runs in a killable executor with a time limit (``publisher.store.guarded``):
-  stopped → **500** with the reason; too many at once → **503** + ``Retry-After``.
+  stopped → **500** with the reason; too many at once, or no room in the memory budget →
+  **503** + ``Retry-After``; more than ``max_queries_per_client`` of one client's queries
+  at once → **429** + ``Retry-After`` (the client is its address,
+  ``publisher.web.http.clients``).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from publisher.store import ProtocolDataset, ResultKind, query_form, too_deep
 from publisher.web.context import problem, state
 from publisher.web.endpoint.service import service_description
 from publisher.web.http.caching import ordered_methods
+from publisher.web.http.clients import client_address
 from publisher.web.http.links import TRUNCATION_HEADER, limits_url
 from publisher.web.http.negotiation import content_type, negotiate
 
@@ -195,12 +200,16 @@ def run_query(operation: Operation) -> Response:
     assert operation.query is not None
     kind = ResultKind.for_form(query_form(operation.query))
     fmt = negotiate(kind.formats, operation.formats) if kind else None
-    result = state().store.query(operation.query, operation.dataset or None)
+    shared = state()
+    client = client_address(request.environ, shared.config["server"])
+    result = shared.store.query(operation.query, operation.dataset or None, client=client)
     if fmt is None or fmt not in result.formats:
         fmt = negotiate(result.formats, operation.formats)
-    max_rows = int(state().config["limits"]["max_result_rows"])
-    capped = result.serialize_capped(fmt, max_rows, limits_url())
+    limits = shared.config["limits"]
+    max_rows, max_bytes = int(limits["max_result_rows"]), int(limits["max_result_bytes"])
+    capped = result.serialize_capped(fmt, max_rows, limits_url(), max_bytes)
     response = Response(capped.data, content_type=content_type(fmt))
-    if capped.truncated:
-        response.headers[TRUNCATION_HEADER] = f"true; limit={capped.limit}"
+    truncated = capped.header()
+    if truncated:
+        response.headers[TRUNCATION_HEADER] = truncated
     return response

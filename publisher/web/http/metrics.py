@@ -3,8 +3,8 @@
 Requests and latency per route template (never the raw path: bounded label values), query
 outcomes and executor time, timeouts, truncated results, rejected queries, executors
 started; answers replayed by the representation cache count like any other. At scrape time
-:class:`_DataCollector` adds the build being served, its triple count and this process's
-executors.
+:class:`_DataCollector` adds the build being served, its triple count, this process's
+executors, the server's memory slots and whether a client's query could start now.
 
 Several workers are several processes: the runner (``publisher.serve``) sets
 ``PROMETHEUS_MULTIPROC_DIR`` before this module is imported, so ``prometheus_client``
@@ -54,7 +54,7 @@ TRUNCATIONS = Counter(
 REJECTED = Counter(
     "lodpub_queries_rejected",
     "SPARQL requests refused before or instead of running, by reason "
-    "(invalid, forbidden, method, not_acceptable, too_large, busy)",
+    "(invalid, forbidden, method, not_acceptable, too_large, busy, client_limit, memory)",
     ["reason"],
 )
 EXECUTORS = Counter(
@@ -123,8 +123,8 @@ def _store_event(event: str, info: dict[str, Any]) -> None:
         QUERIES.labels(info["outcome"]).observe(info["seconds"])
         if info["outcome"] == "timeout":
             TIMEOUTS.inc()
-    elif event == "busy":
-        REJECTED.labels("busy").inc()
+    elif event in ("busy", "client_limit", "memory"):
+        REJECTED.labels(event).inc()
     elif event == "spawn":
         EXECUTORS.inc()
 
@@ -143,14 +143,28 @@ class _DataCollector:
         triples = GaugeMetricFamily("lodpub_store_triples", "Triples in the union default graph")
         triples.add_metric([], store.count_triples())
         yield triples
-        if MULTIPROCESS:
-            return
-        for name, value in store.stats().items():
-            family = GaugeMetricFamily(
-                f"lodpub_query_executors_{name}", f"Query executors of this process: {name}"
+        numbers = store.stats()
+        if numbers and not MULTIPROCESS:  # per process: meaningless summed over workers
+            for name in ("busy", "idle", "limit"):
+                family = GaugeMetricFamily(
+                    f"lodpub_query_executors_{name}", f"Query executors of this process: {name}"
+                )
+                family.add_metric([], numbers[name])
+                yield family
+        if "slots" in numbers:  # server-wide: the same whichever worker answers
+            slots = GaugeMetricFamily(
+                "lodpub_query_slots",
+                "Memory slots of limits.memory_total_mb (one per running query), server-wide",
+                labels=["state"],
             )
-            family.add_metric([], value)
-            yield family
+            slots.add_metric(["total"], numbers["slots"])
+            slots.add_metric(["in_use"], numbers["slots_in_use"])
+            yield slots
+        ready = GaugeMetricFamily(
+            "lodpub_ready", "1 when a client's query could start now (GET /ready), else 0"
+        )
+        ready.add_metric([], 0 if store.saturated() else 1)
+        yield ready
 
 
 class _Everything:

@@ -1,8 +1,10 @@
-"""Operations: ``/health``, ``/metrics`` and ``/limits``.
+"""Operations: ``/health``, ``/ready``, ``/metrics`` and ``/limits``.
 
 - ``/health``: 200 when the store answers a trivial query within ``limits.health_timeout_s``
   (a reserved executor answers it, so a busy server still says it is alive), else 503 with
   Retry-After; always ``no-store``.
+- ``/ready``: readiness beside that liveness: 200 when a client's SPARQL query could start
+  now, else 503 with Retry-After and the reason; always ``no-store``.
 - ``/metrics``: Prometheus text exposition (``publisher.web.http.metrics``).
 - ``/limits``: what this endpoint enforces, in JSON; the truncation marker in result bodies
   links here.
@@ -14,6 +16,7 @@ query guard's errors are rendered by ``publisher.web.errors``.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -50,6 +53,26 @@ def health() -> Response:
     return response
 
 
+@blueprint.get("/ready")
+def ready() -> Response:
+    """Readiness, beside the liveness of ``/health``: 200 when a client's SPARQL query could
+    start now, 503 + Retry-After when this process's executors for clients' queries, or
+    the server's memory budget, are taken (a load balancer can send traffic elsewhere)."""
+    shared = state()
+    store = shared.store
+    reason = store.saturated()
+    body: dict[str, Any] = {"status": "saturated" if reason else "ready", **store.stats()}
+    if reason:
+        body["detail"] = reason
+    response = Response(
+        json.dumps(body) + "\n", 503 if reason else 200, content_type="application/json"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if reason:
+        response.headers["Retry-After"] = str(shared.config["limits"]["retry_after_s"])
+    return response
+
+
 @blueprint.get("/metrics")
 def metrics() -> Response:
     response = Response(generate_latest(registry(state())), content_type=CONTENT_TYPE_LATEST)
@@ -60,26 +83,40 @@ def metrics() -> Response:
 @blueprint.get("/" + LIMITS_PATH)
 def limits() -> Response:
     """What this endpoint enforces; the truncation marker in result bodies links here."""
-    values = state().config["limits"]
+    shared = state()
+    values = shared.config["limits"]
     body = {
         "query_timeout_s": values["query_timeout_s"],
         "max_result_rows": values["max_result_rows"],
+        "max_result_bytes": values["max_result_bytes"],
         "max_query_bytes": values["max_query_bytes"],
         "max_query_depth": values["max_query_depth"],
         "max_body_bytes": values["max_body_bytes"],
         "max_url_bytes": values["max_url_bytes"],
         "max_concurrent_queries_per_process": values["max_concurrent_queries"],
+        "reserved_light_queries_per_process": values["reserved_light_queries"],
+        "max_queries_per_client": values["max_queries_per_client"],
+        "query_memory_mb": values["query_memory_mb"],
+        "memory_total_mb": shared.store.stats().get("memory_total_mb", values["memory_total_mb"]),
         "explanation": {
             "timeout": "A query running longer than query_timeout_s is stopped and answered "
             "with 500 and a message saying so.",
             "truncation": "SPARQL results longer than max_result_rows rows (SELECT) or "
-            "triples (CONSTRUCT, DESCRIBE) are cut there. A cut result always has the header "
-            f"'{TRUNCATION_HEADER}: true; limit=N' and, where the format has room, a marker "
+            "triples (CONSTRUCT, DESCRIBE), or than max_result_bytes bytes, are cut there "
+            "(whole rows). A cut result always has the header "
+            f"'{TRUNCATION_HEADER}: true; limit=N' (rows) or "
+            f"'{TRUNCATION_HEADER}: true; max-bytes=N' (bytes) and, where the format has "
+            "room, a marker "
             "in the body: a head link to this document (SPARQL JSON and XML results) or a "
             "'# truncated' comment (Turtle, N-Triples, N-Quads, TriG, RDF/XML). CSV, TSV "
             "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more.",
-            "busy": "When a server process already runs its maximum of queries, more get "
-            "503 with Retry-After.",
+            "busy": "When a server process already runs its maximum of queries, or the "
+            "running queries may use all of memory_total_mb, more get 503 with Retry-After. "
+            "reserved_light_queries of each process's executors are kept for pages and "
+            "named queries. GET /ready says 503 while a client's query could not start.",
+            "per_client": "One client (one address; an IPv6 /64) may run "
+            "max_queries_per_client SPARQL queries at once on the whole server; one more "
+            "gets 429 with Retry-After.",
             "federation": "SERVICE (federated queries) and SPARQL Update are refused (403), "
             "decided from the engine's own parse of the query: this server never opens a "
             "connection because of a query.",
