@@ -47,6 +47,7 @@ from publisher.web.context import problem, state
 from publisher.web.http import links
 from publisher.web.http.html import html_response, render_page
 from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.lod import figures
 from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
 from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
@@ -112,6 +113,8 @@ def document(rest: str) -> Response:
             (), lambda: term_labels(store), version=store.version
         )
         view, kind = page(description, lang, iris, labels, links.root(), keep)
+        if kind.name == "masterplan":
+            figures.add_to_masterplan(view["facts"], iris.city_of(thing), lang)
         body = render_page(
             kind.template,
             lang,
