@@ -83,6 +83,7 @@ LOD: dict[str, dict[str, str]] = {
         "sources": "Fonti",
         "no_sources": "Nessuna fonte indicata.",
         "statements": "Tutte le affermazioni",
+        "made_with_pylode": "Documentazione dell'ontologia scritta con",
         "record": "scheda",
         "role_record": "Scheda del ruolo di",
         "property": "Proprietà",
@@ -218,6 +219,7 @@ LOD: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "no_sources": "No source given.",
         "statements": "All statements",
+        "made_with_pylode": "Ontology documentation written with",
         "record": "details",
         "role_record": "Details of the role of",
         "property": "Property",
@@ -717,5 +719,56 @@ SITE_PAGES: dict[str, dict[str, str]] = {
         "This is not the accessibility statement the AgID guidelines require: the body "
         "running the site fills it in with AgID's form and gives its address in the "
         "configuration (site.accessibility_url).",
+    },
+}
+
+# Error pages for browsers (publisher.web.errors): a title and an explanation per status.
+ERRORS: dict[str, dict[str, str]] = {
+    "it": {
+        "error": "Errore",
+        "detail": "Dettaglio tecnico",
+        "go_home": "Torna alla pagina iniziale",
+        "or_search": "oppure cerca nei dati:",
+        "explain": "La richiesta non è andata a buon fine.",
+        "title_400": "Richiesta non valida",
+        "explain_400": "Un valore nell'indirizzo non è accettato: il dettaglio qui sotto "
+        "dice quale.",
+        "title_403": "Operazione non permessa",
+        "title_404": "Pagina non trovata",
+        "explain_404": "Non c'è nulla a questo indirizzo. Forse il collegamento è sbagliato "
+        "o la risorsa non è pubblicata qui.",
+        "title_405": "Metodo non permesso",
+        "title_406": "Formato non disponibile",
+        "explain_406": "Questa risorsa non esiste nel formato chiesto: il dettaglio qui "
+        "sotto elenca quelli disponibili.",
+        "title_413": "Richiesta troppo grande",
+        "title_414": "Indirizzo troppo lungo",
+        "title_500": "Errore del server",
+        "explain_500": "Il server non è riuscito a rispondere. Riprovate più tardi.",
+        "title_503": "Servizio momentaneamente occupato",
+        "explain_503": "Il server è occupato: riprovate tra qualche secondo.",
+    },
+    "en": {
+        "error": "Error",
+        "detail": "Technical detail",
+        "go_home": "Back to the home page",
+        "or_search": "or search the data:",
+        "explain": "The request did not succeed.",
+        "title_400": "Bad request",
+        "explain_400": "A value in the address is not accepted: the detail below says which.",
+        "title_403": "Not allowed",
+        "title_404": "Page not found",
+        "explain_404": "There is nothing at this address. The link may be wrong, or the "
+        "resource is not published here.",
+        "title_405": "Method not allowed",
+        "title_406": "Format not available",
+        "explain_406": "This resource is not available in the format asked for: the detail "
+        "below lists those that are.",
+        "title_413": "Request too large",
+        "title_414": "Address too long",
+        "title_500": "Server error",
+        "explain_500": "The server could not answer. Please try again later.",
+        "title_503": "Service busy",
+        "explain_503": "The server is busy: please try again in a few seconds.",
     },
 }

@@ -299,3 +299,14 @@ def wants_json_errors(accept: str | None) -> bool:
         default=0.0,
     )
     return json_q > text_q
+
+
+def wants_html_errors(accept: str | None) -> bool:
+    """True when the client names ``text/html`` (not through a wildcard) above plain text
+    and JSON, as browsers do: errors are then an HTML page for a person."""
+    ranges = parse_accept(accept)
+    html_q, specificity = quality(mt.HTML, ranges)
+    if html_q <= 0 or specificity < EXACT:
+        return False
+    text_q, _ = quality(Format("text", "text/plain", "txt", ""), ranges)
+    return html_q > text_q and not wants_json_errors(accept)

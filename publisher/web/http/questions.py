@@ -22,6 +22,7 @@ from publisher import named_queries as nq
 from publisher.client import Table
 from publisher.iris import Iris
 from publisher.web.context import state
+from publisher.web.http.labels import external_labels
 from publisher.web.http.links import local
 
 
@@ -105,4 +106,10 @@ def labels_of(iris: list[str], lang: str) -> dict[str, tuple[str, str | None]]:
         iri = row["s"]["value"]
         if iri not in best or rank < best[iri][0]:
             best[iri] = (rank, name["value"], name.get("xml:lang"))
-    return {iri: (text, tag) for iri, (_, text, tag) in best.items()}
+    named = {iri: (text, tag) for iri, (_, text, tag) in best.items()}
+    for iri in wanted:
+        copy = external_labels().get(iri)
+        if iri not in named and copy:
+            tag = lang if lang in copy else next(iter(copy))
+            named[iri] = (copy[tag], tag)
+    return named
