@@ -103,10 +103,8 @@ class Browser:
         )
         return list(result)
 
-    def screenshot(self, path: Path, full_page: bool = True) -> None:
-        """A PNG of the page; ``full_page``: its whole height, not only the viewport."""
-        height = DESKTOP[1] if self.width >= 600 else PHONE[1]
-        if full_page:
-            height = int(self.js("return document.documentElement.scrollHeight;"))
-        self.resize(self.width, min(height, 12000))
+    def screenshot(self, path: Path, max_height: int = 3000) -> None:
+        """A PNG of the page from its top: its whole height, up to ``max_height`` px."""
+        height = int(self.js("return document.documentElement.scrollHeight;"))
+        self.resize(self.width, min(height, max_height))
         self.driver.save_screenshot(str(path))
