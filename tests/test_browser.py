@@ -6,6 +6,8 @@ Content-Security-Policy allows files from the site itself only)."""
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -45,8 +47,18 @@ def site(demo_server, la_server):
     return lambda kind: servers[PAGES[kind][0]] + PAGES[kind][1]
 
 
+def status(url: str) -> int:
+    request = urllib.request.Request(url, headers={"Accept": "text/html"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_page_kind_is_accessible_and_fits_a_phone(browser, site, kind):
+    assert status(site(kind)) == (404 if kind.startswith("error") else 200), kind
     browser.resize(*DESKTOP)
     browser.open(site(kind))
     violations = browser.axe()

@@ -5,7 +5,7 @@ asking: ``lang``, ``t`` (the site's words merged with its family's table in
 ``publisher.web.texts``), ``root`` (the mount point), ``link_to(path)`` (a local link that
 keeps ``?lang=`` when the reader chose the language, so English stays English from page to
 page), ``lang_kept`` (the language to carry in forms, or None), ``asset(path)`` (a static
-file's fingerprinted URL), ``site`` (the header's and footer's names and links, from the
+file's fingerprinted URL), ``frame`` (the header's and footer's names and links, from the
 ``site:`` configuration), ``nav`` (the main menu, the current entry marked), the language
 switch (``switch``: the other language and this URL in it) and, for documents with RDF
 twins, ``twins`` (format, URL).
@@ -110,7 +110,7 @@ def render_page(
         link_to=link_to,
         lang_kept=kept_language(),
         asset=asset_url,
-        site=site_context(lang),
+        frame=site_context(lang),
         nav=nav,
         switch=(other, _in_language(other, here)),
         twins=twins or [],
