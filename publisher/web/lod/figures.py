@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
+
 from publisher import named_queries as nq
 from publisher.client import Cell, Table
+from publisher.store import StoreError
 from publisher.web.http import charts
 from publisher.web.http.charts import Chart
 from publisher.web.http.html import link_to
@@ -51,11 +54,17 @@ Answer = tuple[nq.NamedQuery, nq.BoundQuery, Table]
 
 
 def question(name: str, lang: str, **params: str) -> Answer | None:
-    """A named question's result (None when this deployment does not have it)."""
+    """A named question's result; None when this deployment does not have it or its store
+    cannot answer it (Virtuoso refuses some by its cost estimate): the page then shows fewer
+    figures rather than none, and the log says why."""
     query = loaded().queries.get(name)
     if query is None:
         return None
-    bound, table = run(query, {**params, "lang": lang})
+    try:
+        bound, table = run(query, {**params, "lang": lang})
+    except StoreError as exc:
+        current_app.logger.warning("key figures: %s not answered: %s", name, exc)
+        return None
     return query, bound, table
 
 
@@ -63,12 +72,11 @@ def records(table: Table) -> list[dict[str, Cell | None]]:
     return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
 
 
-def overview(lang: str) -> dict[str, dict[str, Cell | None]]:
-    """The ``masterplan-overview`` row of every city, by city key."""
-    found = question(OVERVIEW, lang)
-    if found is None:
-        return {}
-    return {r["city_key"].value: r for r in records(found[2]) if r.get("city_key")}
+def overview(city: str, lang: str) -> dict[str, Cell | None]:
+    """The ``masterplan-overview`` row of one city (empty when the question is missing)."""
+    found = question(OVERVIEW, lang, city=city)
+    rows = records(found[2]) if found is not None else []
+    return rows[0] if rows else {}
 
 
 def key_figures(
@@ -207,7 +215,7 @@ def add_to_masterplan(facts: dict, city: str | None, lang: str) -> None:
     if city is None:
         facts.update(key_figures=[], charts=[])
         return
-    counts = overview(lang).get(city, {})
+    counts = overview(city, lang)
     published = int(facts.get("published_actions") or 0)
     facts["key_figures"] = key_figures(city, facts["figures"], published, counts, lang)
     facts["charts"] = action_charts(city, lang) if published else []

@@ -74,7 +74,6 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
     catalog = str(iris.catalog())
     description = Description(catalog, run_construct(store, home_query(catalog)))
     b = PageBuilder(description, lang, iris, {}, root, keep_lang)
-    counts = figures.overview(lang)
     cities, whole = [], []
     for dataset in description.objects(b.thing, str(DCAT.dataset)):
         plan = description.first(dataset, str(FOAF.primaryTopic))
@@ -89,7 +88,8 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
         city = iris.city_of(plan.value) if isinstance(plan, ox.NamedNode) else None
         cards, drawn = [], []
         if city is not None:
-            cards = figures.key_figures(city, declared, published, counts.get(city, {}), lang)
+            counts = figures.overview(city, lang)
+            cards = figures.key_figures(city, declared, published, counts, lang)
             drawn = figures.action_charts(city, lang)[:1] if published else []
         cities.append(
             City(
