@@ -68,3 +68,14 @@ def parse_date(raw: str) -> dt.date | None:
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
         return None
+
+
+def _load_locale_data() -> None:
+    """Read the CLDR data of every page language now, at import (before a production
+    server forks its workers), not during the first page a reader asks for."""
+    for lang in LOCALES:
+        euro(Decimal("1.5"), lang)
+        date(dt.date(2000, 1, 1), lang)
+
+
+_load_locale_data()

@@ -19,7 +19,7 @@ from flask import current_app
 
 from publisher import named_queries as nq
 from publisher.client import Cell, Table
-from publisher.store import StoreError
+from publisher.store import QueryTimeout, StoreError, StoreUnavailable
 from publisher.web.http import charts
 from publisher.web.http.charts import Chart
 from publisher.web.http.html import link_to
@@ -55,13 +55,16 @@ Answer = tuple[nq.NamedQuery, nq.BoundQuery, Table]
 
 def question(name: str, lang: str, **params: str) -> Answer | None:
     """A named question's result; None when this deployment does not have it or its store
-    cannot answer it (Virtuoso refuses some by its cost estimate): the page then shows fewer
-    figures rather than none, and the log says why."""
+    refuses it for good (Virtuoso refuses some by its cost estimate): the page then shows
+    fewer figures rather than none, and the log says why. A passing failure (busy, time
+    limit) is raised: the page is then an error, never a poorer page kept by the cache."""
     query = loaded().queries.get(name)
     if query is None:
         return None
     try:
         bound, table = run(query, {**params, "lang": lang})
+    except (StoreUnavailable, QueryTimeout):
+        raise
     except StoreError as exc:
         current_app.logger.warning("key figures: %s not answered: %s", name, exc)
         return None
