@@ -259,6 +259,8 @@ def test_actions_by_timeframe_and_ict_role(web, city):
     }
     assert got == dict(expected)
     assert all(r["timeframe_label"] and r["ict_role_label"] for r in found)
+    exacts = [v for a in actions(city) if (v := exact(a)) is not None]
+    assert sum(Decimal(r["exact_sum"]) for r in found) == sum(exacts, Decimal(0))
     short = rows(web, "actions-by-timeframe-and-ict-role", city=city, timeframe="short", lang="en")
     assert sum(r["actions"] for r in short) == sum(a["timeframe"] == "short" for a in actions(city))
     assert {r["timeframe_label"] for r in short} == {"short term"}

@@ -342,3 +342,68 @@ def test_dates_and_label_fallback():
     assert display.pick([ox.Literal("plain")], "en").value == "plain"
     assert display.number(Decimal("45.0"), "it") == "45"
     assert display.number(Decimal("12.50"), "it") == "12,5"
+
+
+# --- the site's own pages -------------------------------------------------------------------------
+def test_search_finds_names_in_both_languages_across_cities(demo_http):
+    page = Page(browse(demo_http, "/search?q=MOBILIT").text)
+    found = page.one("ul", cls="search-results").text
+    assert "Mobilità e trasporti" in found and "città: demo-city" in found
+    assert "città: second-city" in found  # every city
+    english = demo_http("GET", "/search?q=mobility&format=json").json()
+    assert english["results"] and all("mobility" in r["label"].lower() for r in english["results"])
+    first = english["results"][0]
+    assert demo_http("GET", first["url"]).status == 303  # a link to the thing itself
+
+
+@pytest.mark.parametrize("words", ['" } UNION { ?s ?p ?o } #', "a'b\\c", "<x> )) ;", "%00%0A"])
+def test_search_words_are_a_literal_never_query_text(demo_http, words):
+    from urllib.parse import quote
+
+    reply = demo_http("GET", "/search?format=json&q=" + quote(words))
+    assert reply.status == 200 and reply.json()["results"] == []
+
+
+def test_search_refuses_escapes_and_says_when_words_are_too_short(demo_http):
+    from urllib.parse import quote
+
+    refused = demo_http("GET", "/search?format=json&q=" + quote("\\u0022x"))
+    assert refused.status == 400 and "\\u" in refused.text
+    short = Page(browse(demo_http, "/search?q=a").text)
+    assert "almeno 2 caratteri" in short.one("main").text
+
+
+def test_errors_are_pages_for_browsers_and_text_for_machines(la_http):
+    page = browse(la_http, "/id/laspezia/nope", lang_header="en")
+    assert page.status == 404 and page.media_type == "text/html"
+    html = Page(page.text)
+    assert html.one("html").attrs["lang"] == "en" and "Page not found" in html.one("h1").text
+    assert html.find("nav", cls="site-nav") and html.find("form", role="search")
+    italian = Page(browse(la_http, "/id/laspezia/nope?lang=it").text)
+    assert "Pagina non trovata" in italian.one("h1").text
+    assert la_http("GET", "/id/laspezia/nope").media_type == "text/plain"  # curl's */*
+
+
+def test_footer_links_default_to_the_sites_own_pages(la_http):
+    page = Page(browse(la_http, "/?lang=en").text)
+    hrefs = page.hrefs()
+    for path in ("/legal?lang=en", "/privacy?lang=en", "/accessibility?lang=en"):
+        assert path in hrefs, path
+    statement = Page(browse(la_http, "/accessibility").text)
+    assert "axe-core" in statement.one("main").text  # says which checks are run
+    assert "LA SPEZIA 20.20 Linked Open Data project" in page.one("header").text
+
+
+def test_static_files_are_fingerprinted_and_kept_for_a_year(la_http):
+    page = Page(browse(la_http, "/").text)
+    sheets = [e.attrs["href"] or "" for e in page.find("link", rel="stylesheet")]
+    css = next(href for href in sheets if "site.css" in href)
+    fresh = la_http("GET", css)
+    assert fresh.status == 200 and "immutable" in fresh.headers["Cache-Control"]
+    assert fresh.headers["ETag"] and fresh.headers["Last-Modified"]
+    stale = la_http("GET", css.split("?")[0] + "?v=old")
+    assert "immutable" not in stale.headers["Cache-Control"]
+    again = la_http("GET", css, headers={"If-None-Match": fresh.headers["ETag"]})
+    assert again.status == 304
+    assert la_http("GET", "/static/../defaults.yaml").status == 404
+    assert la_http("GET", "/favicon.ico").status == 301
