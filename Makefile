@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test build lint clean
+.PHONY: run test build lint clean screenshots vendor
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,11 +24,20 @@ build: $(STAMP)
 	$(VENV)/bin/lodpub build
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check publisher tests examples $(wildcard bench)
+	$(VENV)/bin/ruff check publisher tests examples scripts $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 test: $(STAMP) lint
 	$(VENV)/bin/pytest $(ARGS)
+
+# PNG screenshots of the main pages, desktop and phone, into docs/screenshots/ (needs
+# chromium, chromium-driver and `npm ci` in tests/node, as .ci/run installs them).
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py docs/screenshots
+
+# Refresh the vendored front-end files from npm at the versions pinned in vendor/.
+vendor:
+	python3 scripts/vendor.py
 
 clean:
 	rm -rf dist .dist.builds .pytest_cache

@@ -33,6 +33,19 @@ class Format:
     def is_rdf(self) -> bool:
         return self.rdf_format is not None
 
+    @property
+    def label(self) -> str:
+        """The format's name as people know it, for link texts ("Turtle", "RDF/XML")."""
+        return LABELS.get(self.name, self.name.upper())
+
+
+# Names for people where the format's own name is not one (the rest: the name in capitals).
+LABELS = {
+    "turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF/XML", "jsonld": "JSON-LD",
+    "trig": "TriG", "nquads": "N-Quads", "json": "SPARQL JSON", "xml": "SPARQL XML",
+    "rows": "JSON",
+}  # fmt: skip
+
 
 _W3C = "http://www.w3.org/ns/formats/"
 

@@ -47,9 +47,12 @@ CODEPOINT_ESCAPE = re.compile(r"\\[uU]")
 XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 DEFAULT_MAX_LENGTH = 200
 
-HEADER_KEYS = ("title", "description", "parameters", "result")
+HEADER_KEYS = ("title", "description", "parameters", "result", "chart")
 PARAMETER_KEYS = ("type", "default", "description", "values", "prefix", "min", "max", "max_length")
 RESULT_KEYS = ("rows", "columns")
+CHART_KEYS = ("category", "values", "group")
+# How a chart writes the numbers of a value column: a count, any number, euro, a share.
+VALUE_KINDS = ("count", "number", "euro", "share")
 
 Text = dict[str, str]
 Term = ox.NamedNode | ox.Literal
@@ -177,6 +180,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """A bar chart of the result: one bar per row (named by ``category``, columns joined
+    with " · "), one bar per value column, written as its kind says; with ``group``, one
+    chart per value of that column (per city, say)."""
+
+    category: tuple[str, ...]
+    values: tuple[tuple[str, str], ...]  # (column, kind)
+    group: str | None = None
+
+
+@dataclass(frozen=True)
 class BoundQuery:
     """A named query with every parameter's effective value and the text to send."""
 
@@ -198,6 +212,7 @@ class NamedQuery:
     columns: tuple[Column, ...]
     text: str  # the file as it is: a valid query on its own
     marker: int | None = None  # index of the ``#+ VALUES`` line
+    chart: ChartSpec | None = None
 
     def effective(self, given: Mapping[str, str | None], base: str) -> dict[str, str | None]:
         """Each parameter's value: the given one, else its default; unknown names refused."""
@@ -309,6 +324,8 @@ def parse(text: str, path: Path, require_header: bool = False) -> NamedQuery:
             "rows": reader.text(_get(header, "result", "rows"), ("result", "rows")),
             "columns": reader.columns(header.get("result")),
         }
+        if header.get("chart") is not None:
+            meta["chart"] = reader.chart(header["chart"], meta["columns"])
     query = NamedQuery(
         name=path.stem,
         path=path,
@@ -319,6 +336,7 @@ def parse(text: str, path: Path, require_header: bool = False) -> NamedQuery:
         columns=meta.get("columns", ()),
         text=text,
         marker=markers[0] if markers else None,
+        chart=meta.get("chart"),
     )
     if query.parameters and query.marker is None:
         reader.problem(1, "parameters are declared but no '#+ VALUES' line says where they go")
@@ -420,7 +438,8 @@ class _HeaderReader:
         for lang in LANGUAGES:
             if not found.get(lang):
                 self.fail(keys, f"missing the '{lang}' text")
-        self.unknown_keys(found, keys, LANGUAGES)
+        # A comma in an unquoted {it: a, b} splits the text into keys: say so.
+        self.unknown_keys(value, keys, LANGUAGES)
         return found
 
     def parameters(self, declared: Any) -> tuple[Parameter, ...]:
@@ -494,6 +513,37 @@ class _HeaderReader:
             Column(str(name), self.text(text, ("result", "columns", str(name))))
             for name, text in declared.items()
         )
+
+
+    def chart(self, spec: Any, columns: tuple[Column, ...]) -> ChartSpec | None:
+        keys = ("chart",)
+        if not isinstance(spec, Mapping):
+            self.fail(keys, "expected a mapping with category, values and group")
+            return None
+        self.unknown_keys(spec, keys, CHART_KEYS)
+        known = {c.name for c in columns}
+        category = spec.get("category")
+        names = [category] if isinstance(category, str) else category
+        values = spec.get("values")
+        group = spec.get("group")
+        if not isinstance(names, list) or not names or not all(n in known for n in names):
+            self.fail((*keys, "category"), "expected a result column or a list of them")
+            return None
+        if not isinstance(values, Mapping) or not values:
+            self.fail((*keys, "values"), "expected a mapping: result column -> kind")
+            return None
+        for name, kind in values.items():
+            if name not in known or kind not in VALUE_KINDS:
+                self.fail(
+                    (*keys, "values", str(name)),
+                    f"expected a result column and one of {', '.join(VALUE_KINDS)}",
+                )
+                return None
+        if group is not None and group not in known:
+            self.fail((*keys, "group"), "expected a result column")
+            return None
+        pairs = tuple((str(n), str(k)) for n, k in values.items())
+        return ChartSpec(tuple(map(str, names)), pairs, None if group is None else str(group))
 
 
 def resolve(name_or_file: str, directory: Path = QUERIES_DIR) -> NamedQuery:

@@ -442,3 +442,23 @@ def load_into() -> Callable[[Engine, Path, Config], None]:
         load(dist, engine.graph_store_url, config.base_iri, auth=engine.auth)
 
     return run
+
+
+# --- a real browser (tests/browser.py) ------------------------------------------------------
+# ``browser`` -> browser.Browser: one headless Chromium per session, desktop-sized, asking for
+# Italian. Tests that need it skip here when chromium, chromium-driver or axe-core are
+# missing, and fail in CI, where .ci/run installs them.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    import browser as real
+
+    why = real.missing() or (None if real.AXE.exists() else f"{real.AXE} is missing (npm ci)")
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    opened = real.Browser()
+    try:
+        yield opened
+    finally:
+        opened.close()

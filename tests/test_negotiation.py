@@ -209,10 +209,10 @@ def test_select_language(header, param, expected):
     assert select_language(header, param) == expected
 
 
-def test_unknown_lang_parameter_is_400():
-    with pytest.raises(UnknownFormat) as caught:
-        select_language(None, "de")
-    assert caught.value.details["accepted"] == ["it", "en"]
+@pytest.mark.parametrize(("header", "expected"), [(None, "it"), ("en", "en"), ("fr, de", "it")])
+def test_unknown_lang_parameter_falls_back_to_the_headers_then_italian(header, expected):
+    """Issue #16: a person who followed a link with ?lang=fr gets a page, not a 400."""
+    assert select_language(header, "fr") == expected
 
 
 # --- error bodies ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from publisher.web.lod import display
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 PAGES = {
     # kind: (path, text only that kind of page shows)
-    "masterplan": ("/id/demo-city/masterplan", "Azioni: dichiarate e pubblicate"),
+    "masterplan": ("/id/demo-city/masterplan", "In cifre"),
     "action": ("/id/demo-city/action/a02", "Investimento previsto"),
     "role": ("/id/demo-city/role/lead--ordine-architetti--action--a02", "Organizzazione"),
     "phase": ("/id/demo-city/phase/2", "Fase precedente"),
@@ -155,8 +155,8 @@ def test_home_page_says_what_the_dataset_is(demo_http):
     reply = browse(demo_http, "/")
     page = Page(reply.text)
     assert "Catalogo dei masterplan smart city in Linked Open Data" in page.one("h1").text
-    cities_list = page.one("ul", cls="cities")
-    assert len([e for e in cities_list.children if e.tag == "li"]) == 2  # not the union
+    cities_list = page.one("div", cls="cities")
+    assert len([e for e in cities_list.children if e.tag == "section"]) == 2  # not the union
     cities = cities_list.text
     assert "Masterplan Esempiopoli città intelligente (fittizio)" in cities
     assert "Immaginopoli" in cities
@@ -168,19 +168,28 @@ def test_home_page_says_what_the_dataset_is(demo_http):
 
 # --- the masterplan page --------------------------------------------------------------------------
 def declared(page: Page) -> list[str]:
-    return [e.text for e in page.find("div", cls="declared-figure")]
+    return [e.text for e in page.find("li", cls="declared-figure")]
 
 
-def test_masterplan_page_shows_declared_versus_published_actions(demo_http):
+def published(page: Page) -> str:
+    return page.one("li", cls="published-figure").text
+
+
+def test_masterplan_page_opens_with_declared_versus_published_actions(demo_http):
     page = Page(browse(demo_http, "/id/demo-city/masterplan").text)
     figures = declared(page)
     assert len(figures) == 2
-    assert any(f.startswith("dichiarate 45") for f in figures)
-    assert any(f.startswith("dichiarate 44") for f in figures)
-    assert all("Fonte:" in f and "(fittizi" in f for f in figures)  # each with its source
-    assert page.one("div", cls="published-figure").text == "pubblicate in questo dataset 45"
+    assert any(f.startswith("Azioni dichiarate 45") for f in figures)
+    assert any(f.startswith("Azioni dichiarate 44") for f in figures)
+    assert all("(fittizi" in f for f in figures)  # each with its source
+    for card in page.find("li", cls="declared-figure"):  # and a link to the source's page
+        links = [a.attrs["href"] for a in card.children if a.tag == "a"]
+        assert links and links[0].startswith("/id/demo-city/source/"), card.text
+    assert published(page).startswith("Azioni pubblicate in questi dati 45")
+    assert "oltre 56.000.000 €" in page.one("li", cls="investment-figure").text
     # every figure in the table names its source, with a link to its page
-    rows = [r for r in page.one("table", cls="figures").children if r.tag == "tr"][1:]
+    body = page.one("table", cls="figures").children[-1]
+    rows = [r for r in body.children if r.tag == "tr"]
     assert len(rows) >= 7  # a figure of every kind
     for row in rows:
         source_cell = row.children[-1]
@@ -192,17 +201,29 @@ def test_masterplan_page_shows_declared_versus_published_actions(demo_http):
 def test_la_spezia_shows_45_and_44_with_their_sources_and_0_published(la_http):
     page = Page(browse(la_http, "/id/laspezia/masterplan").text)
     figures = declared(page)
-    comune = [f for f in figures if f.startswith("dichiarate 45")]
-    press = [f for f in figures if f.startswith("dichiarate 44")]
+    comune = [f for f in figures if f.startswith("Azioni dichiarate 45")]
+    press = [f for f in figures if f.startswith("Azioni dichiarate 44")]
     assert len(comune) == 1 and len(press) == 2
     assert "pagina del progetto sul sito del Comune della Spezia" in comune[0]
     assert "Comune della Spezia" in comune[0]
     assert {"Primocanale" in f or "bizjournal" in f for f in press} == {True}
-    assert page.one("div", cls="published-figure").text == "pubblicate in questo dataset 0"
+    assert published(page).startswith("Azioni pubblicate in questi dati 0")
     assert not page.find(cls="fictional")  # real data: no banner
+    assert not page.find("figure", cls="chart")  # no action is published: no chart
     english = Page(browse(la_http, "/id/laspezia/masterplan?lang=en").text)
-    assert english.one("div", cls="published-figure").text == "published in this dataset 0"
-    assert sorted(f.split()[1] for f in declared(english)) == ["44", "44", "45"]
+    assert published(english).startswith("Actions published in this data 0")
+    assert sorted(f.split()[2] for f in declared(english)) == ["44", "44", "45"]
+
+
+def test_home_page_opens_with_each_citys_key_figures(la_http, demo_http):
+    page = Page(browse(la_http, "/").text)
+    assert sorted(f.split()[2] for f in declared(page)) == ["44", "44", "45"]
+    assert published(page).startswith("Azioni pubblicate in questi dati 0")
+    counted = " ".join(e.text for e in page.find("li", cls="counted-figure"))
+    assert "Organizzazioni coinvolte" in counted
+    assert "/queries/masterplan-overview?city=laspezia" in page.hrefs()
+    demo = Page(browse(demo_http, "/").text)
+    assert len(demo.find("figure", cls="chart")) == 2  # actions per theme, for each city
 
 
 def test_masterplan_page_shows_themes_tables_phases_roles_and_sources(la_http):
@@ -304,9 +325,9 @@ def test_pages_link_types_to_the_ontology_documentation(demo_http):
 # --- formatting helpers ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("value", "lang", "expected"),
-    [("1080000", "it", "1.080.000 €"), ("1080000", "en", "€1,080,000"),
-     ("640500.34", "it", "640.500,34 €"), ("0.5", "en", "€0.50"), ("124000000.0", "it",
-     "124.000.000 €")],
+    [("1080000", "it", "1.080.000\xa0€"), ("1080000", "en", "€1,080,000"),
+     ("640500.34", "it", "640.500,34\xa0€"), ("0.5", "en", "€0.50"), ("124000000.0", "it",
+     "124.000.000\xa0€")],
 )  # fmt: skip
 def test_euro(value, lang, expected):
     assert display.euro(Decimal(value), lang) == expected
@@ -321,3 +342,68 @@ def test_dates_and_label_fallback():
     assert display.pick([ox.Literal("plain")], "en").value == "plain"
     assert display.number(Decimal("45.0"), "it") == "45"
     assert display.number(Decimal("12.50"), "it") == "12,5"
+
+
+# --- the site's own pages -------------------------------------------------------------------------
+def test_search_finds_names_in_both_languages_across_cities(demo_http):
+    page = Page(browse(demo_http, "/search?q=MOBILIT").text)
+    found = page.one("ul", cls="search-results").text
+    assert "Mobilità e trasporti" in found and "città: demo-city" in found
+    assert "città: second-city" in found  # every city
+    english = demo_http("GET", "/search?q=mobility&format=json").json()
+    assert english["results"] and all("mobility" in r["label"].lower() for r in english["results"])
+    first = english["results"][0]
+    assert demo_http("GET", first["url"]).status == 303  # a link to the thing itself
+
+
+@pytest.mark.parametrize("words", ['" } UNION { ?s ?p ?o } #', "a'b\\c", "<x> )) ;", "%00%0A"])
+def test_search_words_are_a_literal_never_query_text(demo_http, words):
+    from urllib.parse import quote
+
+    reply = demo_http("GET", "/search?format=json&q=" + quote(words))
+    assert reply.status == 200 and reply.json()["results"] == []
+
+
+def test_search_refuses_escapes_and_says_when_words_are_too_short(demo_http):
+    from urllib.parse import quote
+
+    refused = demo_http("GET", "/search?format=json&q=" + quote("\\u0022x"))
+    assert refused.status == 400 and "\\u" in refused.text
+    short = Page(browse(demo_http, "/search?q=a").text)
+    assert "almeno 2 caratteri" in short.one("main").text
+
+
+def test_errors_are_pages_for_browsers_and_text_for_machines(la_http):
+    page = browse(la_http, "/id/laspezia/nope", lang_header="en")
+    assert page.status == 404 and page.media_type == "text/html"
+    html = Page(page.text)
+    assert html.one("html").attrs["lang"] == "en" and "Page not found" in html.one("h1").text
+    assert html.find("nav", cls="site-nav") and html.find("form", role="search")
+    italian = Page(browse(la_http, "/id/laspezia/nope?lang=it").text)
+    assert "Pagina non trovata" in italian.one("h1").text
+    assert la_http("GET", "/id/laspezia/nope").media_type == "text/plain"  # curl's */*
+
+
+def test_footer_links_default_to_the_sites_own_pages(la_http):
+    page = Page(browse(la_http, "/?lang=en").text)
+    hrefs = page.hrefs()
+    for path in ("/legal?lang=en", "/privacy?lang=en", "/accessibility?lang=en"):
+        assert path in hrefs, path
+    statement = Page(browse(la_http, "/accessibility").text)
+    assert "axe-core" in statement.one("main").text  # says which checks are run
+    assert "LA SPEZIA 20.20 Linked Open Data project" in page.one("header").text
+
+
+def test_static_files_are_fingerprinted_and_kept_for_a_year(la_http):
+    page = Page(browse(la_http, "/").text)
+    sheets = [e.attrs["href"] or "" for e in page.find("link", rel="stylesheet")]
+    css = next(href for href in sheets if "site.css" in href)
+    fresh = la_http("GET", css)
+    assert fresh.status == 200 and "immutable" in fresh.headers["Cache-Control"]
+    assert fresh.headers["ETag"] and fresh.headers["Last-Modified"]
+    stale = la_http("GET", css.split("?")[0] + "?v=old")
+    assert "immutable" not in stale.headers["Cache-Control"]
+    again = la_http("GET", css, headers={"If-None-Match": fresh.headers["ETag"]})
+    assert again.status == 304
+    assert la_http("GET", "/static/../defaults.yaml").status == 404
+    assert la_http("GET", "/favicon.ico").status == 301

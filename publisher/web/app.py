@@ -3,7 +3,7 @@
 The web layer is a tree of URL families over shared plumbing (docs/architecture.md)::
 
     app.py        this factory: builds the shared state, installs http/, registers blueprints
-    lod/ endpoint/ about/ api/ ops/   one package per URL family; routes.py is its URL table
+    lod/ endpoint/ about/ api/ ops/ site/   one package per URL family (routes.py: its URLs)
     errors.py     every exception -> status and body
     http/         negotiation, caching validators, the representation cache, request limits,
                   metrics, links, HTML page rendering
@@ -29,14 +29,18 @@ from publisher.web.endpoint.routes import blueprint as endpoint_blueprint
 from publisher.web.http import caching, clients, limits, metrics, replay
 from publisher.web.lod.routes import blueprint as lod_blueprint
 from publisher.web.ops.routes import blueprint as ops_blueprint
+from publisher.web.site.routes import blueprint as site_blueprint
 
-BLUEPRINTS = (endpoint_blueprint, lod_blueprint, about_blueprint, api_blueprint, ops_blueprint)
+BLUEPRINTS = (
+    endpoint_blueprint, lod_blueprint, about_blueprint, api_blueprint, ops_blueprint,
+    site_blueprint,
+)  # fmt: skip
 
 
 def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
     clients.trusted_proxies(config["server"])  # a wrong value stops the start, with its name
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # site/ serves static files, fingerprinted
     shared = Lodpub(config=config, store=store or open_store(config), software_version=_version())
     app.extensions[EXTENSION] = shared
     # Metrics first: its clock starts before any refusal, and Flask runs after_request hooks
@@ -54,8 +58,6 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     )
     limits.install(app, config)  # outermost: over-limit requests skip the cache
     errors.install(app)
-    links = {"licence_url": config["license"], "source_url": _source_url(config)}
-    app.context_processor(lambda: links)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
@@ -67,7 +69,3 @@ def _version() -> str:
     except metadata.PackageNotFoundError:
         return "0+unknown"
 
-
-def _source_url(config: Config) -> str:
-    """Where the source code lives; ``source_code_url`` once the config has that key."""
-    return str(config.values.get("source_code_url") or config["publisher"]["homepage"])

@@ -2,9 +2,11 @@
 
 Raise a werkzeug ``HTTPException`` (or ``publisher.web.context.problem`` for one with extra
 headers or JSON members) or let a :class:`publisher.store.StoreError` propagate; the
-handlers here render every error as ``text/plain; charset=utf-8``, or RFC 9457
-``application/problem+json`` when the client prefers JSON. Unexpected exceptions become a
-short 500 and the traceback goes to the log, never to the client.
+handlers here render every error as ``text/plain; charset=utf-8``, RFC 9457
+``application/problem+json`` when the client prefers JSON, or an HTML page in the
+negotiated language, with the site's navigation, when the client names ``text/html``
+first, as browsers do (a person who followed a broken link gets a way on). Unexpected
+exceptions become a short 500 and the traceback goes to the log, never to the client.
 
 The store's errors map to statuses in :data:`STORE_ERROR_STATUS` (the most specific class
 first). Three carry more than a status: a query that cannot get an executor or a memory
@@ -35,8 +37,14 @@ from publisher.store import (
     StoreUnavailable,
 )
 from publisher.web.http import caching
+from publisher.web.http.html import html_response, render_page
 from publisher.web.http.links import limits_url
-from publisher.web.http.negotiation import wants_json_errors
+from publisher.web.http.negotiation import (
+    negotiate_language,
+    wants_html_errors,
+    wants_json_errors,
+)
+from publisher.web.texts import ERRORS
 
 STORE_ERROR_STATUS: tuple[tuple[type[StoreError], int], ...] = (
     (QuerySyntaxError, 400),
@@ -81,7 +89,9 @@ def error_response(
     title = default_exceptions[status].__name__ if status in default_exceptions else "Error"
     title = TITLES.get(status, title)
     caching.vary_on("Accept")
-    if wants_json_errors(request.headers.get("Accept")):
+    if wants_html_errors(request.headers.get("Accept")):
+        response = _html_error(status, title, detail)
+    elif wants_json_errors(request.headers.get("Accept")):
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
         body.update(members or {})
         response = Response(
@@ -94,6 +104,21 @@ def error_response(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _html_error(status: int, title: str, detail: str) -> Response:
+    lang = negotiate_language()
+    words = ERRORS[lang]
+    page = render_page(
+        "error.html",
+        lang,
+        ERRORS,
+        status=status,
+        heading=words.get(f"title_{status}", title),
+        explanation=words.get(f"explain_{status}", words["explain"]),
+        detail=detail,
+    )
+    return html_response(page, lang, status)
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:

@@ -14,33 +14,60 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
 
 from publisher.namespaces import L0, ORG, RO, SCHEMA, TI, VCARD
 
-MONTHS = {
-    "it": [
-        "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
-        "settembre", "ottobre", "novembre", "dicembre",
-    ],
-    "en": [
-        "January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December",
-    ],
-}  # fmt: skip
-
 SITE: dict[str, dict[str, str]] = {
     "it": {
+        "site_name": "Masterplan smart city in Linked Open Data",
+        "tagline": "I piani delle città, con le loro fonti, come dati aperti collegati",
+        "skip": "Vai al contenuto principale",
+        "nav_label": "Menu principale",
         "nav_home": "Home",
-        "nav_sparql": "SPARQL",
-        "nav_queries": "Domande",
-        "nav_catalog": "Catalogo",
+        "nav_queries": "Domande pronte",
+        "nav_sparql": "Interroga (SPARQL)",
+        "nav_catalog": "Catalogo e download",
+        "nav_ontology": "Ontologia",
+        "other_language": "English",
+        "other_language_name": "Read this page in English",
+        "search": "Cerca",
+        "search_label": "Cerca nei dati per nome, in italiano o in inglese",
+        "search_placeholder": "Cerca un'azione, un tema, un'organizzazione…",
+        "breadcrumb": "Percorso di navigazione",
+        "footer_data": "Dati aperti",
+        "footer_about": "Informazioni",
+        "footer_void": "Statistiche del dataset (VoID)",
+        "legal_notes": "Note legali",
+        "privacy": "Privacy",
+        "accessibility": "Dichiarazione di accessibilità",
         "licensed": "Dati rilasciati con licenza",
         "source_code": "Codice sorgente",
+        "small_prints": "Note legali e informazioni sul sito",
+        "external": "(sito esterno)",
     },
     "en": {
+        "site_name": "Smart-city masterplans as Linked Open Data",
+        "tagline": "Cities' plans, with their sources, as linked open data",
+        "skip": "Skip to the main content",
+        "nav_label": "Main menu",
         "nav_home": "Home",
-        "nav_sparql": "SPARQL",
-        "nav_queries": "Questions",
-        "nav_catalog": "Catalogue",
+        "nav_queries": "Ready-made questions",
+        "nav_sparql": "Query (SPARQL)",
+        "nav_catalog": "Catalogue and downloads",
+        "nav_ontology": "Ontology",
+        "other_language": "Italiano",
+        "other_language_name": "Leggi questa pagina in italiano",
+        "search": "Search",
+        "search_label": "Search the data by name, in Italian or English",
+        "search_placeholder": "Search for an action, a theme, an organisation…",
+        "breadcrumb": "Breadcrumb",
+        "footer_data": "Open data",
+        "footer_about": "About",
+        "footer_void": "Dataset statistics (VoID)",
+        "legal_notes": "Legal notes",
+        "privacy": "Privacy",
+        "accessibility": "Accessibility statement",
         "licensed": "Data licensed under",
         "source_code": "Source code",
+        "small_prints": "Legal notes and information about the site",
+        "external": "(external site)",
     },
 }
 
@@ -50,18 +77,20 @@ LOD: dict[str, dict[str, str]] = {
         "site": "Masterplan smart city in Linked Open Data",
         "fictional": "Dati fittizi / Fictional data",
         "fictional_note": "Questa risorsa è inventata: serve solo a provare il software.",
-        "other_language": "English",
         "formats": "Questa pagina in altri formati",
         "iri": "IRI",
         "type": "Tipo",
         "sources": "Fonti",
         "no_sources": "Nessuna fonte indicata.",
         "statements": "Tutte le affermazioni",
+        "made_with_pylode": "Documentazione dell'ontologia scritta con",
+        "record": "scheda",
+        "role_record": "Scheda del ruolo di",
         "property": "Proprietà",
         "value": "Valore",
         "incoming": "Risorse che rimandano qui",
         "resource": "Risorsa",
-        "none": "nessuno",
+        "none": "nessuna",
         # home
         "home_title": "Masterplan smart city in Linked Open Data",
         "cities": "Città e masterplan",
@@ -75,6 +104,28 @@ LOD: dict[str, dict[str, str]] = {
         "dumps": "Dump",
         "all_dumps": "Tutte le città",
         "masterplan": "Masterplan",
+        "open_masterplan": "Il masterplan",
+        "in_figures": "In cifre",
+        "charts": "Grafici",
+        "more_charts": "Tutti i grafici e i dettagli nella pagina del masterplan",
+        "technical": "Dettagli tecnici: tutte le affermazioni in RDF",
+        "kf_declared_actions": "Azioni dichiarate",
+        "kf_published_actions": "Azioni pubblicate in questi dati",
+        "kf_published_note": "contate nei dati pubblicati qui",
+        "kf_compare": "Dichiarate e pubblicate a confronto",
+        "kf_investment": "Investimento totale dichiarato",
+        "kf_work_tables": "Tavoli e sotto-tavoli di lavoro",
+        "kf_themes": "Temi e sotto-temi",
+        "kf_organisations": "Organizzazioni coinvolte",
+        "kf_counted": "contati nei dati pubblicati qui",
+        "kf_query": "La domanda che li conta",
+        "chart_themes": "Azioni e importi esatti per tema",
+        "chart_timeframes": "Azioni e importi esatti per orizzonte temporale",
+        "chart_ict_roles": "Azioni e importi esatti per ruolo dell'ICT",
+        "chart_question": "La domanda «{title}»",
+        "chart_sparql": "La query SPARQL",
+        "no_actions_yet": "Le azioni di questo masterplan non sono ancora pubblicate come "
+        "dati: i grafici appariranno con loro.",
         # masterplan
         "issued": "Approvato il",
         "presented": "Presentato il",
@@ -87,10 +138,6 @@ LOD: dict[str, dict[str, str]] = {
         "precision": "Precisione",
         "note": "Nota",
         "source": "Fonte",
-        "actions_declared_published": "Azioni: dichiarate e pubblicate",
-        "declared": "dichiarate",
-        "published": "pubblicate in questo dataset",
-        "no_declared": "nessuna cifra dichiarata",
         "themes": "Temi",
         "work_tables": "Tavoli di lavoro",
         "coordinators": "Coordinamento",
@@ -166,13 +213,15 @@ LOD: dict[str, dict[str, str]] = {
         "site": "Smart-city masterplans as Linked Open Data",
         "fictional": "Dati fittizi / Fictional data",
         "fictional_note": "This resource is made up: it only exists to test the software.",
-        "other_language": "Italiano",
         "formats": "This page in other formats",
         "iri": "IRI",
         "type": "Type",
         "sources": "Sources",
         "no_sources": "No source given.",
         "statements": "All statements",
+        "made_with_pylode": "Ontology documentation written with",
+        "record": "details",
+        "role_record": "Details of the role of",
         "property": "Property",
         "value": "Value",
         "incoming": "Resources that point here",
@@ -190,6 +239,28 @@ LOD: dict[str, dict[str, str]] = {
         "dumps": "Dumps",
         "all_dumps": "All cities",
         "masterplan": "Masterplan",
+        "open_masterplan": "The masterplan",
+        "in_figures": "In figures",
+        "charts": "Charts",
+        "more_charts": "Every chart and detail on the masterplan's page",
+        "technical": "Technical details: every statement in RDF",
+        "kf_declared_actions": "Declared actions",
+        "kf_published_actions": "Actions published in this data",
+        "kf_published_note": "counted in the data published here",
+        "kf_compare": "Declared and published compared",
+        "kf_investment": "Declared total investment",
+        "kf_work_tables": "Work tables and sub-tables",
+        "kf_themes": "Themes and sub-themes",
+        "kf_organisations": "Organisations involved",
+        "kf_counted": "counted in the data published here",
+        "kf_query": "The question that counts them",
+        "chart_themes": "Actions and exact amounts per theme",
+        "chart_timeframes": "Actions and exact amounts per timeframe",
+        "chart_ict_roles": "Actions and exact amounts per ICT role",
+        "chart_question": "The question “{title}”",
+        "chart_sparql": "The SPARQL query",
+        "no_actions_yet": "This masterplan's actions are not published as data yet: the "
+        "charts will come with them.",
         "issued": "Approved on",
         "presented": "Presented on",
         "publisher": "Published by",
@@ -201,10 +272,6 @@ LOD: dict[str, dict[str, str]] = {
         "precision": "Precision",
         "note": "Note",
         "source": "Source",
-        "actions_declared_published": "Actions: declared and published",
-        "declared": "declared",
-        "published": "published in this dataset",
-        "no_declared": "no declared figure",
         "themes": "Themes",
         "work_tables": "Work tables",
         "coordinators": "Coordinators",
@@ -385,6 +452,10 @@ QUERIES: dict[str, dict[str, str]] = {
         "all": "Tutte le domande",
         "openapi": "Descrizione OpenAPI",
         "error": "Parametro non valido",
+        "yes": "sì",
+        "no": "no",
+        "run_sparql": "Apri questa query SPARQL nell'editor",
+        "question": "La domanda con tutti i dettagli",
     },
     "en": {
         "title": "Ready-made questions",
@@ -406,6 +477,10 @@ QUERIES: dict[str, dict[str, str]] = {
         "all": "All questions",
         "openapi": "OpenAPI description",
         "error": "Invalid parameter",
+        "yes": "yes",
+        "no": "no",
+        "run_sparql": "Open this SPARQL query in the editor",
+        "question": "The question with all its details",
     },
 }
 
@@ -523,5 +598,177 @@ VOID_DOCUMENT: dict[str, dict[str, str]] = {
     "document": {
         "it": "Descrizione VoID dei masterplan smart city in Linked Open Data",
         "en": "VoID description of the smart-city masterplans Linked Open Data",
+    },
+}
+
+# The site's own pages: search and the default legal pages (publisher.web.site). Paragraphs
+# are separated by a blank line; {contact} is the publisher's e-mail address.
+SITE_PAGES: dict[str, dict[str, str]] = {
+    "it": {
+        "search_title": "Cerca nei dati",
+        "search_intro": "Cerca azioni, temi, tavoli di lavoro, organizzazioni, fonti e voci "
+        "dei vocabolari di tutte le città, per nome, in italiano o in inglese (maiuscole e "
+        "minuscole non contano).",
+        "search_results": "Risultati per «{q}»",
+        "search_none": "Nessun nome contiene «{q}».",
+        "search_more": "Ci sono altri risultati: mostriamo i primi {n}. Prova parole più precise.",
+        "search_short": "Scrivi almeno {n} caratteri.",
+        "search_refused": "Testo non valido: al massimo {max} caratteri, senza sequenze \\u.",
+        "search_json": "Gli stessi risultati in JSON",
+        "city": "città",
+        "kind_masterplan": "Masterplan",
+        "kind_action": "Azione",
+        "kind_organisation": "Organizzazione",
+        "kind_theme": "Tema",
+        "kind_themes": "Schema dei temi",
+        "kind_table": "Tavolo di lavoro",
+        "kind_role": "Ruolo",
+        "kind_phase": "Fase",
+        "kind_source": "Fonte",
+        "kind_vocab": "Vocabolario controllato",
+        "legal_title": "Note legali",
+        "legal_body": "I dati di questo sito sono rilasciati con licenza Creative Commons "
+        "Attribuzione 4.0 (CC BY 4.0): si possono riusare citando la fonte. Ogni risorsa "
+        "indica da quali documenti vengono i suoi fatti (le «Fonti» in fondo a ogni pagina); "
+        "i testi e le cifre citati restano dei rispettivi autori.\n\n"
+        "I dati marcati come «Dati fittizi» sono inventati e servono solo a provare il "
+        "software.\n\n"
+        "Il software che pubblica il sito (lodpub) è distribuito con licenza EUPL-1.2, senza "
+        "garanzie.\n\n"
+        "Questa è la pagina predefinita del software: l'ente che gestisce il sito può "
+        "indicare le proprie note legali nella configurazione (site.legal_notes_url).",
+        "privacy_title": "Privacy",
+        "privacy_body": "Questo sito non usa cookie, non raccoglie dati personali con moduli "
+        "e non usa strumenti di statistica o di tracciamento. Le pagine non caricano nulla da "
+        "altri siti: caratteri, stili e icone sono serviti da questo stesso server.\n\n"
+        "Come ogni server web, quello che ospita il sito può registrare per ragioni tecniche "
+        "l'indirizzo da cui arriva una richiesta, la pagina chiesta e l'ora; per quanto tempo "
+        "lo decide l'ente che gestisce il server.\n\n"
+        "Questa è la pagina predefinita del software: l'ente che gestisce il sito può "
+        "indicare la propria informativa nella configurazione (site.privacy_url).",
+        "accessibility_title": "Accessibilità",
+        "accessibility_body": "Il sito è fatto per rispettare le Linee guida per "
+        "l'accessibilità dei contenuti web (WCAG) 2.1 al livello AA, come richiesto alle "
+        "pubbliche amministrazioni italiane.\n\n"
+        "Controlli automatici: a ogni modifica del software, i test aprono ogni tipo di "
+        "pagina in un vero browser (Chromium) ed eseguono axe-core con le regole WCAG 2.1 A "
+        "e AA: il test fallisce se trova anche una sola violazione. Controllano anche che "
+        "nessuna pagina scorra in orizzontale su uno schermo largo 390 pixel, che il cambio "
+        "di lingua funzioni e che ogni grafico abbia la sua tabella di dati.\n\n"
+        "Ogni grafico ha accanto la tabella con gli stessi numeri per chi usa un lettore di "
+        "schermo, e un collegamento alla query che li calcola. Le pagine funzionano senza "
+        "JavaScript.\n\n"
+        "I controlli automatici non trovano tutti i problemi: per segnalarne uno scrivete a "
+        "{contact}.\n\n"
+        "Questa non è la dichiarazione di accessibilità prevista dalle linee guida AgID: "
+        "l'ente che gestisce il sito la compila con il modulo di AgID e ne indica "
+        "l'indirizzo nella configurazione (site.accessibility_url).",
+    },
+    "en": {
+        "search_title": "Search the data",
+        "search_intro": "Search the actions, themes, work tables, organisations, sources and "
+        "vocabulary entries of every city, by name, in Italian or English (case does not "
+        "matter).",
+        "search_results": "Results for “{q}”",
+        "search_none": "No name contains “{q}”.",
+        "search_more": "There are more results: here are the first {n}. Try more precise words.",
+        "search_short": "Type at least {n} characters.",
+        "search_refused": "Text refused: at most {max} characters, no \\u sequences.",
+        "search_json": "The same results as JSON",
+        "city": "city",
+        "kind_masterplan": "Masterplan",
+        "kind_action": "Action",
+        "kind_organisation": "Organisation",
+        "kind_theme": "Theme",
+        "kind_themes": "Theme scheme",
+        "kind_table": "Work table",
+        "kind_role": "Role",
+        "kind_phase": "Phase",
+        "kind_source": "Source",
+        "kind_vocab": "Controlled vocabulary",
+        "legal_title": "Legal notes",
+        "legal_body": "The data on this site is published under the Creative Commons "
+        "Attribution 4.0 licence (CC BY 4.0): reuse it and credit the source. Every resource "
+        "says which documents its facts come from (the “Sources” at the end of each page); "
+        "the texts and figures quoted belong to their authors.\n\n"
+        "Data marked “Fictional data” is made up, only to test the software.\n\n"
+        "The software that publishes the site (lodpub) is distributed under the EUPL-1.2 "
+        "licence, without warranty.\n\n"
+        "This is the software's default page: the body running the site can point to its "
+        "own legal notes in the configuration (site.legal_notes_url).",
+        "privacy_title": "Privacy",
+        "privacy_body": "This site sets no cookies, collects no personal data through forms "
+        "and uses no analytics or tracking. The pages load nothing from other sites: fonts, "
+        "styles and icons come from this server.\n\n"
+        "Like any web server, the one hosting the site may log, for technical reasons, the "
+        "address a request comes from, the page asked for and the time; how long is decided "
+        "by the body running the server.\n\n"
+        "This is the software's default page: the body running the site can point to its "
+        "own privacy notice in the configuration (site.privacy_url).",
+        "accessibility_title": "Accessibility",
+        "accessibility_body": "The site is made to meet the Web Content Accessibility "
+        "Guidelines (WCAG) 2.1 at level AA, as Italian public administrations must.\n\n"
+        "Automated checks: at every change of the software, the tests open every kind of "
+        "page in a real browser (Chromium) and run axe-core with the WCAG 2.1 A and AA rules: "
+        "the test fails on a single violation. They also check that no page scrolls "
+        "sideways on a screen 390 pixels wide, that the language switch works and that every "
+        "chart has its data table.\n\n"
+        "Every chart comes with a table of the same numbers for screen-reader users, and a "
+        "link to the query that computes them. The pages work without JavaScript.\n\n"
+        "Automated checks do not find every problem: to report one, write to {contact}.\n\n"
+        "This is not the accessibility statement the AgID guidelines require: the body "
+        "running the site fills it in with AgID's form and gives its address in the "
+        "configuration (site.accessibility_url).",
+    },
+}
+
+# Error pages for browsers (publisher.web.errors): a title and an explanation per status.
+ERRORS: dict[str, dict[str, str]] = {
+    "it": {
+        "error": "Errore",
+        "detail": "Dettaglio tecnico",
+        "go_home": "Torna alla pagina iniziale",
+        "or_search": "oppure cerca nei dati:",
+        "explain": "La richiesta non è andata a buon fine.",
+        "title_400": "Richiesta non valida",
+        "explain_400": "Un valore nell'indirizzo non è accettato: il dettaglio qui sotto "
+        "dice quale.",
+        "title_403": "Operazione non permessa",
+        "title_404": "Pagina non trovata",
+        "explain_404": "Non c'è nulla a questo indirizzo. Forse il collegamento è sbagliato "
+        "o la risorsa non è pubblicata qui.",
+        "title_405": "Metodo non permesso",
+        "title_406": "Formato non disponibile",
+        "explain_406": "Questa risorsa non esiste nel formato chiesto: il dettaglio qui "
+        "sotto elenca quelli disponibili.",
+        "title_413": "Richiesta troppo grande",
+        "title_414": "Indirizzo troppo lungo",
+        "title_500": "Errore del server",
+        "explain_500": "Il server non è riuscito a rispondere. Riprovate più tardi.",
+        "title_503": "Servizio momentaneamente occupato",
+        "explain_503": "Il server è occupato: riprovate tra qualche secondo.",
+    },
+    "en": {
+        "error": "Error",
+        "detail": "Technical detail",
+        "go_home": "Back to the home page",
+        "or_search": "or search the data:",
+        "explain": "The request did not succeed.",
+        "title_400": "Bad request",
+        "explain_400": "A value in the address is not accepted: the detail below says which.",
+        "title_403": "Not allowed",
+        "title_404": "Page not found",
+        "explain_404": "There is nothing at this address. The link may be wrong, or the "
+        "resource is not published here.",
+        "title_405": "Method not allowed",
+        "title_406": "Format not available",
+        "explain_406": "This resource is not available in the format asked for: the detail "
+        "below lists those that are.",
+        "title_413": "Request too large",
+        "title_414": "Address too long",
+        "title_500": "Server error",
+        "explain_500": "The server could not answer. Please try again later.",
+        "title_503": "Service busy",
+        "explain_503": "The server is busy: please try again in a few seconds.",
     },
 }

@@ -520,6 +520,8 @@ def test_nothing_acceptable_is_406_listing_what_is(http, query, accept):
     assert "Accept" in reply.headers["Vary"]
     if "json" in accept:  # a JSON client gets its error as problem+json
         assert reply.media_type == "application/problem+json"
+    elif accept == "text/html":  # a browser gets a page for people (issue #16)
+        assert reply.media_type == "text/html"
     else:
         assert_plain_error(reply, 406, "available")
     offered = RDF_TYPES if query.startswith(("CONSTRUCT", "DESCRIBE")) else RESULTS_TYPES

@@ -21,7 +21,7 @@ import hashlib
 import json
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,8 +34,9 @@ from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.web.api.openapi import document as openapi_document
 from publisher.web.context import problem, state
+from publisher.web.http import charts, l10n
 from publisher.web.http.caching import representation_etag, vary_on
-from publisher.web.http.html import html_response, render_page
+from publisher.web.http.html import html_response, link_to, render_page
 from publisher.web.http.negotiation import (
     NotAcceptableFormat,
     UnknownFormat,
@@ -46,6 +47,8 @@ from publisher.web.http.negotiation import (
     format_tokens,
     negotiate_language,
 )
+from publisher.web.http.questions import context, labels_of, loaded, sparql_link
+from publisher.web.http.questions import run as run_query
 from publisher.web.texts import QUERIES
 
 blueprint = Blueprint("api", __name__)
@@ -58,36 +61,6 @@ RESULT_FORMATS: tuple[Format, ...] = (
 )  # fmt: skip
 LIST_FORMATS: tuple[Format, ...] = (LIST_JSON, mt.HTML)
 PAGE_LANGUAGE = "lang"
-
-
-# --- the query files ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Loaded:
-    signature: str
-    queries: dict[str, nq.NamedQuery]
-
-
-def queries_dir() -> Path:
-    """The configured folder of named queries."""
-    return state().config.path("queries_dir")
-
-
-def loaded() -> Loaded:
-    """The named queries, read again only when a file changed (malformed files: a 500
-    whose details go to the log, as for any server fault)."""
-    directory = queries_dir()
-    signature = hashlib.sha256(repr(nq.signature(directory)).encode()).hexdigest()
-    memo = state().memo("api.queries", 4)
-    return memo.get(
-        (str(directory), signature), lambda: Loaded(signature, nq.load_dir(directory))
-    )
-
-
-def context() -> nq.Context:
-    shared = state()
-    iris = Iris(shared.config.base_iri)
-    cities = sorted({c for g in shared.store.graphs() if (c := iris.city_of_graph(g))})
-    return nq.Context(shared.config.base_iri, tuple(cities))
 
 
 # --- negotiation ------------------------------------------------------------------------
@@ -166,18 +139,18 @@ def run(name: str) -> Response:
         if query.parameters and any(p.name == PAGE_LANGUAGE for p in query.parameters):
             given.setdefault(PAGE_LANGUAGE, lang)
     try:
-        bound = query.bind(given, context())
+        if fmt is mt.HTML or fmt is ROWS_JSON:
+            bound, table = run_query(query, given)
+        else:
+            bound = query.bind(given, context())
     except nq.ParameterError as exc:
         if fmt is not mt.HTML or lang is None:
             raise problem(400, str(exc), parameter=exc.parameter) from None
         return html_page(query, lang, given, None, str(exc), status=400)
-    result = state().store.query(bound.sparql)
     if fmt is mt.HTML:
         assert lang is not None
-        table = Table.from_json(json.loads(result.serialize(mt.RESULTS_JSON)))
         response = html_page(query, lang, bound.values, (bound, table), None)
     elif fmt is ROWS_JSON:
-        table = Table.from_json(json.loads(result.serialize(mt.RESULTS_JSON)))
         body = json.dumps(
             {"query": name, "parameters": bound.values, "rows": table.records()},
             ensure_ascii=False,
@@ -185,6 +158,7 @@ def run(name: str) -> Response:
         )
         response = Response(body, content_type=ROWS_JSON.media_type)
     else:
+        result = state().store.query(bound.sparql)
         response = Response(result.serialize(fmt), content_type=content_type(fmt))
     return finish(response, current.signature)
 
@@ -210,12 +184,14 @@ def openapi() -> Response:
 
 # --- helpers ----------------------------------------------------------------------------
 def request_values(query: nq.NamedQuery) -> dict[str, str]:
-    """The request's parameters for ``query`` (``format`` and a page-only ``lang`` aside);
-    a parameter given twice is refused rather than guessed."""
+    """The request's values of ``query``'s parameters. Other parameters are ignored: a
+    shared link picks up ``utm_source`` or ``fbclid`` on the way, and ``format`` and a
+    page-only ``lang`` are the page's own. A parameter given twice is refused rather than
+    guessed; a bad value of a known one is refused when the query is bound."""
     declared = {p.name for p in query.parameters}
     given: dict[str, str] = {}
     for key in request.args:
-        if key == "format" or (key == PAGE_LANGUAGE and key not in declared):
+        if key not in declared:
             continue
         values = request.args.getlist(key)
         if len(values) > 1:
@@ -254,24 +230,46 @@ def query_summary(query: nq.NamedQuery, base: str, root: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Shown:
-    """One cell of the HTML table."""
+    """One cell of the HTML table: the name of an IRI where the data has one (the IRI in
+    its title), numbers, amounts and dates as the page language writes them."""
 
     text: str
     href: str | None = None
     lang: str | None = None
     number: bool = False
+    title: str | None = None
 
 
-def shown(cell: Cell | None, iris: Iris, root: str) -> Shown:
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def shown(
+    cell: Cell | None,
+    kind: str | None,
+    iris: Iris,
+    names: dict[str, tuple[str, str | None]],
+    lang: str,
+) -> Shown:
+    """A cell as the table shows it; ``kind`` is the chart's kind of its column, if any."""
     if cell is None:
         return Shown("")
     if cell.type == "uri":
         path = iris.local_path(cell.value)
-        href = f"{root}/{path}" if path is not None else cell.value
-        return Shown(compact(cell.value, iris.base), href)
+        href = link_to(path) if path is not None else cell.value
+        name, name_lang = names.get(cell.value, (compact(cell.value, iris.base), None))
+        return Shown(name, href, name_lang, title=cell.value)
     if cell.type == "bnode":
         return Shown(f"_:{cell.value}")
-    return Shown(cell.value, lang=cell.lang, number=cell.is_number)
+    if cell.is_number:
+        value = Decimal(cell.value)
+        text = charts.write(value, kind, lang) if kind else l10n.number(value, lang)
+        return Shown(text, number=True)
+    if cell.datatype in (XSD + "date", XSD + "dateTime"):
+        day = l10n.parse_date(cell.value)
+        return Shown(l10n.date(day, lang) if day else cell.value)
+    if cell.datatype == XSD + "boolean":
+        return Shown(QUERIES[lang]["yes" if cell.value in ("true", "1") else "no"])
+    return Shown(cell.value, lang=cell.lang)
 
 
 def html_page(
@@ -293,6 +291,14 @@ def html_page(
     query_string = urlencode(chosen)
     url = here + (f"?{query_string}" if query_string else "")
     table = outcome[1] if outcome else None
+    kinds = dict(query.chart.values) if query.chart else {}
+    names = labels_of(
+        [c.value for row in table.rows for c in row if c and c.type == "uri"] if table else [],
+        lang,
+    )
+    columns = table.columns if table else []
+    titles = {c.name: charts.title(c.description.get(lang, c.name)) for c in query.columns}
+    links = [(QUERIES[lang]["run_sparql"], sparql_link(outcome[0].sparql))] if outcome else []
     page = render_page(
         "api/query.html",
         lang,
@@ -301,8 +307,15 @@ def html_page(
         values=filled,
         cities=context().cities or (),
         error=error,
-        columns=table.columns if table else [],
-        rows=[[shown(c, iris, root) for c in row] for row in table.rows] if table else [],
+        columns=[titles.get(c, c) for c in columns],
+        rows=[
+            [shown(c, kinds.get(n), iris, names, lang) for n, c in zip(columns, r, strict=True)]
+            for r in table.rows
+        ]
+        if table
+        else [],
+        charts=charts.from_table(query, table, lang, links) if table else [],
+        sparql_url=links[0][1] if links else None,
         sparql=outcome[0].sparql if outcome else None,
         formats=[
             (f, f"{root}/queries/{query.name}?" + urlencode({**chosen, "format": f.name}))

@@ -24,7 +24,8 @@ Rules (each one tested in ``tests/test_negotiation.py``):
   Repeated values and comma-separated lists (SPARQLWrapper sends
   ``format=tsv&format=text/tab-separated-values``) are all checked; the first offered wins.
 - Nothing acceptable → 406 whose body lists the available media types.
-- **Languages**: ``?lang=`` (it|en) wins, else Accept-Language, else Italian.
+- **Languages**: ``?lang=`` (it|en) wins, else Accept-Language, else Italian; an unknown
+  ``?lang=`` value is ignored (a page, not a 400).
 
 Every header that influenced a choice is recorded for the response's ``Vary`` (see
 ``publisher.web.http.caching``), so callers never have to remember it.
@@ -266,11 +267,10 @@ def content_type(fmt: Format) -> str:
 
 # --- languages --------------------------------------------------------------------------
 def select_language(accept_language: str | None, lang_param: str | None = None) -> str:
-    """``?lang=`` if given (400 when unsupported), else Accept-Language, else Italian."""
-    if lang_param is not None and lang_param.strip():
-        value = lang_param.strip().lower()
-        if value not in LANGUAGES:
-            raise UnknownFormat("lang", value, list(LANGUAGES))
+    """``?lang=`` if it is a page language, else Accept-Language, else Italian. An unknown
+    ``?lang=fr`` is not refused: a person who followed a link deserves a page."""
+    value = (lang_param or "").strip().lower()
+    if value in LANGUAGES:
         return value
     accepted = parse_accept_header(accept_language, LanguageAccept)
     return accepted.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
@@ -279,7 +279,7 @@ def select_language(accept_language: str | None, lang_param: str | None = None) 
 def negotiate_language() -> str:
     """The language for the current request; records ``Vary: Accept-Language`` if used."""
     lang_param = request.args.get("lang")
-    if not (lang_param and lang_param.strip()):
+    if (lang_param or "").strip().lower() not in LANGUAGES:
         vary_on("Accept-Language")
     return select_language(request.headers.get("Accept-Language"), lang_param)
 
@@ -299,3 +299,14 @@ def wants_json_errors(accept: str | None) -> bool:
         default=0.0,
     )
     return json_q > text_q
+
+
+def wants_html_errors(accept: str | None) -> bool:
+    """True when the client names ``text/html`` (not through a wildcard) above plain text
+    and JSON, as browsers do: errors are then an HTML page for a person."""
+    ranges = parse_accept(accept)
+    html_q, specificity = quality(mt.HTML, ranges)
+    if html_q <= 0 or specificity < EXACT:
+        return False
+    text_q, _ = quality(Format("text", "text/plain", "txt", ""), ranges)
+    return html_q > text_q and not wants_json_errors(accept)

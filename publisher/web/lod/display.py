@@ -1,14 +1,11 @@
 """Turning RDF terms into what a reader sees: labels in a language, dates, numbers, euro.
 
-Why not Babel: two languages and three number shapes do not justify a dependency, and the
-rules are easy to test here. Italian groups thousands with ``.`` and writes decimals with
-``,`` and the euro sign after the amount (``1.080.000 €``); English uses ``,`` and ``.``
-and puts the sign first (``€1,080,000``).
+The formatting itself (separators, the euro sign, month names) is Babel's, in
+``publisher.web.http.l10n``, shared with the charts and the named-query tables.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -16,8 +13,8 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, FOAF, RDFS, SKOS, XSD
 
 from publisher.namespaces import L0, VCARD
+from publisher.web.http import l10n
 from publisher.web.http.negotiation import LANGUAGES
-from publisher.web.texts import MONTHS
 
 # Where a name may be, best first.
 NAME_PREDICATES = (
@@ -77,38 +74,23 @@ def decimal(literal: ox.Literal | None) -> Decimal | None:
 
 
 def number(value: Decimal, lang: str, places: int | None = None) -> str:
-    """Digits grouped by thousands in the language's style; ``places`` decimals, or as many
-    as the value needs (``45.0`` → ``45``, ``12.50`` → ``12,5`` in Italian)."""
-    if places is None:
-        value = value.normalize()
-        places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
-    english = f"{value:,.{places}f}"
-    if lang == "it":
-        return english.translate(str.maketrans({",": ".", ".": ","}))
-    return english
+    return l10n.number(value, lang, places)
 
 
 def euro(value: Decimal, lang: str) -> str:
-    """An amount in euro: cents only when there are any."""
-    places = 0 if value == value.to_integral_value() else 2
-    digits = number(value, lang, places)
-    return f"{digits} €" if lang == "it" else f"€{digits}"
+    return l10n.euro(value, lang)
 
 
 def percent(value: Decimal, lang: str) -> str:
-    return f"{number(value * 100, lang)}%"
+    return l10n.percent(value, lang)
 
 
 def date(literal: ox.Literal | None, lang: str) -> str | None:
     """xsd:date / xsd:dateTime as "3 novembre 2015" / "3 November 2015"; gYear as is."""
     if literal is None:
         return None
-    raw = literal.value
-    try:
-        day = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        return raw
-    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+    day = l10n.parse_date(literal.value)
+    return l10n.date(day, lang) if day is not None else literal.value
 
 
 def literal_text(literal: ox.Literal, lang: str) -> str:

@@ -1,23 +1,30 @@
-"""The home page's content: what the dataset is, read from the catalogue graph.
+"""The home page's content: what the dataset is, read from the catalogue graph, and each
+city's key figures.
 
-One CONSTRUCT gathers the catalogue, its datasets, their distributions (the dumps) and the
-masterplan each dataset is about, so the page never disagrees with ``/catalog``.
+One CONSTRUCT gathers the catalogue, its datasets, their distributions (the dumps), the
+masterplan each dataset is about, and that masterplan's declared figures with their sources,
+so the page never disagrees with ``/catalog`` or the masterplan's page. The counts and the
+chart come from the named questions (``publisher.web.lod.figures``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 
 from publisher.iris import Iris
-from publisher.mediatypes import BY_MEDIA_TYPE
-from publisher.namespaces import SMP
+from publisher.mediatypes import BY_EXTENSION, BY_MEDIA_TYPE
+from publisher.namespaces import SCHEMA, SMP
 from publisher.store import Store
+from publisher.web.http.charts import Chart
+from publisher.web.lod import figures
 from publisher.web.lod.describe import Description, Term, run_construct
+from publisher.web.lod.figures import KeyFigure
 from publisher.web.lod.pages import Link, PageBuilder
+from publisher.web.lod.plan import figure
 
 
 @dataclass(frozen=True)
@@ -27,20 +34,38 @@ class City:
     fictional: bool
     published_actions: int | None
     dumps: list[Link]
+    key_figures: list[KeyFigure] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+FIGURES = (SMP.declaredFigure, SMP.declaredTotalInvestment)
+KEEP = (RDFS.label, DCTERMS.title, SMP.fictional, SMP.publishedActionCount, *FIGURES)
+SOURCE_FACTS = (
+    DCTERMS.title, RDFS.label, SCHEMA.url, FOAF.page, DCTERMS.publisher, SMP.sourceType,
+    DCTERMS.issued,
+)  # fmt: skip
+NAMED = (SKOS.prefLabel, RDFS.label, FOAF.name)
+
+
+def _in(terms: tuple) -> str:
+    return ", ".join(f"<{t}>" for t in terms)
 
 
 def home_query(catalog: str) -> str:
     this = str(ox.NamedNode(catalog))
-    keep = ", ".join(
-        f"<{p}>" for p in (RDFS.label, DCTERMS.title, SMP.fictional, SMP.publishedActionCount)
-    )
+    plan = f"{this} <{DCAT.dataset}> ?d . ?d <{FOAF.primaryTopic}> ?m ."
+    figure = f"{plan} ?m ?fp ?f . FILTER(?fp IN ({_in(FIGURES)}))"
     return f"""CONSTRUCT {{ ?s ?p ?o . }}
 WHERE {{
   {{ VALUES ?s {{ {this} }} ?s ?p ?o }}
   UNION {{ {this} <{DCAT.dataset}> ?s . ?s ?p ?o }}
   UNION {{ {this} <{DCAT.dataset}> ?d . ?d <{DCAT.distribution}> ?s . ?s ?p ?o }}
-  UNION {{ {this} <{DCAT.dataset}> ?d . ?d <{FOAF.primaryTopic}> ?s . ?s ?p ?o .
-           FILTER(?p IN ({keep})) }}
+  UNION {{ {plan} BIND(?m AS ?s) ?s ?p ?o . FILTER(?p IN ({_in(KEEP)})) }}
+  UNION {{ {figure} BIND(?f AS ?s) ?s ?p ?o }}
+  UNION {{ {figure} ?f <{DCTERMS.source}> ?s . ?s ?p ?o . FILTER(?p IN ({_in(SOURCE_FACTS)})) }}
+  UNION {{ {figure} ?f ?x ?s . FILTER(isIRI(?s)) ?s ?p ?o . FILTER(?p IN ({_in(NAMED)})) }}
+  UNION {{ {figure} ?f <{DCTERMS.source}> ?src . ?src ?x ?s .
+           ?s ?p ?o . FILTER(?p IN ({_in(NAMED)})) }}
 }}"""
 
 
@@ -57,18 +82,29 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
             continue
         fictional = description.first(plan, str(SMP.fictional))
         count = description.first(plan, str(SMP.publishedActionCount))
+        published = int(count.value) if count is not None else 0
+        nodes = [n for p in FIGURES for n in description.objects(plan, str(p))]
+        declared = [figure(b, n) for n in dict.fromkeys(nodes)]
+        city = iris.city_of(plan.value) if isinstance(plan, ox.NamedNode) else None
+        cards, drawn = [], []
+        if city is not None:
+            counts = figures.overview(city, lang)
+            cards = figures.key_figures(city, declared, published, counts, lang)
+            drawn = figures.action_charts(city, lang)[:1] if published else []
         cities.append(
             City(
                 b.name(dataset).value,
                 b.link(plan),
                 fictional is not None and fictional.value in ("true", "1"),
-                int(count.value) if count is not None else None,
+                published,
                 dumps(iris, root, description, dataset),
+                cards,
+                drawn,
             )
         )
     if not whole:  # a catalogue without the all-cities dataset: the build writes these
         whole = [
-            Link(name.rsplit(".", 1)[1], _local(iris, root, str(iris.dump(name))))
+            Link(BY_EXTENSION[name.rsplit(".", 1)[1]].label, _local(iris, root, iris.dump(name)))
             for name in ("all.nq", "all.trig")
         ]
     return {
@@ -80,10 +116,10 @@ def home(store: Store, iris: Iris, lang: str, root: str, keep_lang: bool) -> dic
     }
 
 
-def _local(iris: Iris, root: str, iri: str) -> str:
+def _local(iris: Iris, root: str, iri: object) -> str:
     """A local link with no ``?lang=`` (files do not change with the language)."""
-    path = iris.local_path(iri)
-    return f"{root}/{path}" if path is not None else iri
+    path = iris.local_path(str(iri))
+    return f"{root}/{path}" if path is not None else str(iri)
 
 
 def dumps(iris: Iris, root: str, description: Description, dataset: Term) -> list[Link]:
@@ -95,6 +131,6 @@ def dumps(iris: Iris, root: str, description: Description, dataset: Term) -> lis
             continue
         media_type = media.value.split("/media-types/")[-1] if media is not None else ""
         fmt = BY_MEDIA_TYPE.get(media_type)
-        text = fmt.extension if fmt else url.value.rsplit(".", 1)[-1]
+        text = fmt.label if fmt else url.value.rsplit(".", 1)[-1]
         found.append(Link(text, _local(iris, root, url.value)))
     return sorted(found, key=lambda link: link.text)

@@ -19,8 +19,9 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDFS, SKOS
 
 from publisher.iris import Iris
 from publisher.namespaces import COV, L0, RO, SCHEMA, SMP
+from publisher.web.lod import display
 from publisher.web.lod.describe import Description
-from publisher.web.lod.pages import PageBuilder
+from publisher.web.lod.pages import Link, PageBuilder
 from publisher.web.lod.parts import P, by_label, grouped, natural, notation, period, roles, url
 from publisher.web.lod.plan import masterplan
 
@@ -189,6 +190,20 @@ def kind_of(description: Description, iris: Iris) -> PageKind:
     )
 
 
+def trail(b: PageBuilder) -> list[Link]:
+    """The breadcrumb between the home page and a city's resource: its masterplan."""
+    city = b.iris.city_of(b.thing.value)
+    if city is None:
+        return []
+    plan = ox.NamedNode(str(b.iris.thing(city, "masterplan")))
+    if plan == b.thing:
+        return []
+    path = b.iris.local_path(plan.value)
+    url = f"{b.root}/{path}" + (f"?lang={b.lang}" if b.keep_lang else "")
+    named = b.literal(plan, *display.NAME_PREDICATES)
+    return [Link(named.value if named else b.t["masterplan"], url)]
+
+
 def page(
     description: Description,
     lang: str,
@@ -203,6 +218,7 @@ def page(
     kind = kind_of(description, iris)
     view = {
         "kind": kind.name,
+        "trail": trail(b),
         "title": b.name(b.thing),
         "iri": b.thing.value,
         "types": b.types(),

@@ -5,6 +5,12 @@ Ontology terms are hash IRIs (``…/ontology#WorkTable``): a client only ever as
 HTML (written by pyLODE at build time, one page per language) gives each term an element
 whose id is its local name, so the fragment lands on the term.
 
+pyLODE writes a page of its own: no ``lang``, its own inline style, no way back to the site,
+colours and a fixed table of contents that fail accessibility checks. So the page is taken
+apart once per build: its title, its JSON-LD data block and its body (the documentation and
+the table of contents, pyLODE's credit kept in words) go into the site's own template,
+styled by the site's stylesheet; pyLODE's ``<style>`` and inline icons are dropped.
+
 Both are read from the build once per data version (the build id) and kept in the app's
 cache (a :class:`publisher.web.memo.Memo`).
 """
@@ -12,6 +18,7 @@ cache (a :class:`publisher.web.memo.Memo`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +29,11 @@ from publisher.web.memo import Memo
 
 ONTOLOGY_DIR = "ontology"
 ONTOLOGY_FILE = "smp.ttl"
-_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_DATA = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>.*?</script>', re.DOTALL)
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
+_CREDIT = re.compile(r'<div id="pylode">.*?</div>', re.DOTALL)
+_VERSION = re.compile(r'id="version">([^<]+)<')
 
 class OntologyMissing(FileNotFoundError):
     """The build has no ontology folder (a partial or test ``dist/``)."""
@@ -41,15 +52,32 @@ def rdf(memo: Memo, dist: Path, version: str, fmt: Format) -> bytes:
     return memo.get((str(path), fmt.name), make, version=version)
 
 
-def html(memo: Memo, dist: Path, version: str, lang: str, head_extra: str) -> bytes:
-    """pyLODE's page in ``lang``, with ``head_extra`` (rendered links) before ``</head>``."""
+@dataclass(frozen=True)
+class OntologyPage:
+    """pyLODE's page in parts, for the site's template (trusted HTML from the build)."""
+
+    title: str
+    data_block: str  # the JSON-LD <script>, or ""
+    body: str
+    pylode_version: str
+
+
+def html(memo: Memo, dist: Path, version: str, lang: str) -> OntologyPage:
+    """pyLODE's page in ``lang``, taken apart (see the module docstring)."""
     path = dist / ONTOLOGY_DIR / f"{Path(ONTOLOGY_FILE).stem}.{lang}.html"
 
-    def make() -> bytes:
+    def make() -> OntologyPage:
         if not path.is_file():
             raise OntologyMissing(str(path))
         page = path.read_text(encoding="utf-8")
-        page = _HEAD_END.sub(lambda m: head_extra + m.group(0), page, count=1)
-        return page.encode("utf-8")
+        title, data, body = _TITLE.search(page), _DATA.search(page), _BODY.search(page)
+        inner = body.group(1) if body else page
+        credit = _VERSION.search(inner)
+        return OntologyPage(
+            title.group(1).strip() if title else "",
+            data.group(0) if data else "",
+            _CREDIT.sub("", inner),
+            credit.group(1) if credit else "",
+        )
 
-    return memo.get((str(path), "html", head_extra), make, version=version)
+    return memo.get((str(path), "html"), make, version=version)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, redirect, request
 from werkzeug.exceptions import HTTPException
 
 from publisher import mediatypes as mt
@@ -46,7 +46,9 @@ from publisher.serialize import serialize
 from publisher.web.context import problem, state
 from publisher.web.http import links
 from publisher.web.http.html import html_response, render_page
+from publisher.web.http.labels import external_labels
 from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
+from publisher.web.lod import figures
 from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
 from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
@@ -111,9 +113,11 @@ def document(rest: str) -> Response:
         page_context(store, description)
         keep = "lang" in request.args
         labels = state().memo("lod.term_labels", 1).get(
-            (), lambda: term_labels(store), version=store.version
+            (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
         )
         view, kind = page(description, lang, iris, labels, links.root(), keep)
+        if kind.name == "masterplan":
+            figures.add_to_masterplan(view["facts"], iris.city_of(thing), lang)
         body = render_page(
             kind.template,
             lang,
@@ -148,9 +152,16 @@ def ontology(ext: str | None) -> Response:
     try:
         if fmt is mt.HTML:
             lang = negotiate_language()
-            alternates = links.variants("ontology", mt.DOCUMENT_OFFERS)
-            head = render_template("lod/ontology_head.html", alternates=alternates)
-            response = html_response(onto.html(memo, dist, version, lang, head), lang)
+            body = render_page(
+                "lod/ontology.html",
+                lang,
+                LOD,
+                here="ontology.html",
+                doc=onto.html(memo, dist, version, lang),
+                alternates=links.variants("ontology", mt.DOCUMENT_OFFERS),
+                twins=[(f, links.local(f"ontology.{f.extension}")) for f in mt.rdf_offers()],
+            )
+            response = html_response(body, lang)
         else:
             data = onto.rdf(memo, dist, version, fmt)
             response = Response(data, content_type=content_type(fmt))
