@@ -217,8 +217,11 @@ def test_serve_refuses_when_there_is_no_good_build(broken: tuple[Path, int]) -> 
 # --- make run -----------------------------------------------------------------------------
 def test_make_run_serves_with_the_production_server_on_port() -> None:
     def dry_run(*args: str) -> str:
-        done = subprocess.run(["make", "-n", "-o", ".venv/.installed", "run", *args], cwd=ROOT,
-                              capture_output=True, text=True, check=True)  # fmt: skip
+        # --no-print-directory: under a parent make (CI's `make test`) make would end
+        # its output with "Leaving directory".
+        command = ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "run"]
+        done = subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True,
+                              check=True)  # fmt: skip
         return done.stdout.strip().splitlines()[-1]
 
     assert dry_run().endswith("lodpub serve --workers 2")
