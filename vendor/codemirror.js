@@ -1,6 +1,9 @@
 // The parts of CodeMirror 6 the SPARQL editor (publisher/web/static/site/sparql-editor.js)
 // uses, bundled by scripts/vendor.py with esbuild into one file that defines window.CM.
-export { EditorState } from "@codemirror/state";
+export { EditorState, StateField } from "@codemirror/state";
+// CodeMirror writes its own rules through style-mod: the editor mounts them as a constructed
+// stylesheet instead of a <style> element (which a strict style-src refuses).
+export { StyleModule } from "style-mod";
 export {
   Decoration, EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter,
   keymap, lineNumbers,

@@ -13,6 +13,7 @@
   var textarea = document.getElementById("query");
   if (!textarea || !window.CM) { return; }
   var CM = window.CM;
+  mountStylesAsSheet(CM.StyleModule);
   var prefixes = JSON.parse(textarea.getAttribute("data-prefixes") || "{}");
   var names = Object.keys(prefixes);
 
@@ -33,16 +34,14 @@
     return missing;
   }
 
-  // A known prefix typed (or pasted) and not declared: its PREFIX line goes on top.
-  var declareTyped = CM.EditorView.updateListener.of(function (update) {
-    var typed = update.transactions.some(function (tr) {
-      return tr.isUserEvent("input") || tr.isUserEvent("paste");
-    });
-    if (!update.docChanged || !typed) { return; }
-    var missing = undeclared(update.state.doc.toString());
-    if (!missing.length) { return; }
+  // A known prefix typed (or pasted) and not declared: its PREFIX line goes on top, in
+  // the same step (a transaction filter, so one undo takes both away).
+  var declareTyped = CM.EditorState.transactionFilter.of(function (tr) {
+    if (!tr.docChanged || !(tr.isUserEvent("input") || tr.isUserEvent("paste"))) { return tr; }
+    var missing = undeclared(tr.newDoc.toString());
+    if (!missing.length) { return tr; }
     var lines = missing.map(function (p) { return "PREFIX " + p + ": <" + prefixes[p] + ">\n"; });
-    update.view.dispatch({ changes: { from: 0, insert: lines.join("") } });
+    return [tr, { changes: { from: 0, insert: lines.join("") }, sequential: true }];
   });
 
   // Completion of the project's prefixes ("sk" offers "skos:")
@@ -57,6 +56,27 @@
         return { label: p + ":", detail: prefixes[p], type: "namespace" };
       }),
       validFor: /^[\w\-]*$/
+    };
+  }
+
+  // CodeMirror's rules (style-mod) go into one constructed stylesheet of the document, in
+  // the order style-mod itself keeps them (a module mounted again moves after those
+  // before it): the CSSOM, which a Content-Security-Policy without 'unsafe-inline' allows,
+  // where style-mod would add a <style> element, which it refuses.
+  function mountStylesAsSheet(StyleModule) {
+    if (!document.adoptedStyleSheets || typeof CSSStyleSheet === "undefined") { return; }
+    var sheet = new CSSStyleSheet(), mounted = [];
+    StyleModule.mount = function (root, modules) {
+      var list = Array.isArray(modules) ? modules : [modules], j = 0;
+      list.forEach(function (module) {
+        var index = mounted.indexOf(module);
+        if (index > -1 && index < j) { mounted.splice(index, 1); j--; index = -1; }
+        if (index === -1) { mounted.splice(j++, 0, module); } else { j = index + 1; }
+      });
+      sheet.replaceSync(mounted.map(function (m) { return m.getRules(); }).join("\n"));
+      if (document.adoptedStyleSheets.indexOf(sheet) < 0) {
+        document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+      }
     };
   }
 
@@ -102,7 +122,11 @@
     var line = state.doc.line(errorLine);
     at = Math.min(line.from + Math.max(errorColumn - 1, 0), line.to);
     var mark = CM.Decoration.line({ "class": "cm-error-line" }).range(line.from);
-    extensions.push(CM.EditorView.decorations.of(CM.Decoration.set([mark])));
+    extensions.push(CM.StateField.define({  // the mark follows the text as it is edited
+      create: function () { return CM.Decoration.set([mark]); },
+      update: function (marks, tr) { return marks.map(tr.changes); },
+      provide: function (field) { return CM.EditorView.decorations.from(field); }
+    }));
     state = CM.EditorState.create({
       doc: textarea.value, extensions: extensions, selection: { anchor: at }
     });
