@@ -24,6 +24,9 @@ Rules (each one tested in ``tests/test_negotiation.py``):
   Repeated values and comma-separated lists (SPARQLWrapper sends
   ``format=tsv&format=text/tab-separated-values``) are all checked; the first offered wins.
 - Nothing acceptable → 406 whose body lists the available media types.
+- A SPARQL query's result formats are offered with the HTML page for people last
+  (``mediatypes.with_page``): only a client that names ``text/html`` (a browser) gets it;
+  :func:`prefers_page` asks the same for a query whose form cannot be read.
 - **Languages**: ``?lang=`` (it|en) wins, else Accept-Language, else Italian; an unknown
   ``?lang=`` value is ignored (a page, not a 400).
 
