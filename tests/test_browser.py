@@ -240,3 +240,26 @@ def test_the_editor_shows_a_syntax_error_in_the_page(browser, strict_server):
         "return [line.number, at - line.from + 1];"
     )
     assert cursor == [2, 7]  # the cursor is on the error
+
+
+def test_the_editors_completion_passes_axe_and_tab_leaves_the_editor(browser, demo_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.resize(*DESKTOP)
+    browser.open(demo_server + "/sparql")
+    editor = browser.driver.find_element(By.CSS_SELECTOR, ".sparql-editor .cm-content")
+    editor.click()
+    editor.send_keys(Keys.CONTROL, Keys.END)
+    editor.send_keys("\nsk")
+    offered = WebDriverWait(browser.driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")
+    )
+    labels = [o.find_element(By.CSS_SELECTOR, ".cm-completionLabel").text for o in offered]
+    assert labels == ["skos:"]  # the project's prefix
+    assert browser.axe() == []  # the open list included
+    editor.send_keys(Keys.ENTER)  # taken, and declared on top
+    assert editor_text(browser).startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")
+    editor.send_keys(Keys.TAB)  # Tab is not caught: it moves on to the next field
+    assert browser.js("return document.activeElement.id") == "format"
