@@ -397,7 +397,9 @@ ENDPOINT: dict[str, dict[str, str]] = {
         "intro": "Interroga i dati aperti collegati dei masterplan con SPARQL 1.1 "
         "(solo lettura). Il grafo di default è l'unione di tutti i grafi con nome.",
         "query": "Query SPARQL",
-        "query_help": "Ctrl+Invio (⌘+Invio) esegue la query. I prefissi del progetto "
+        "query_help": "SPARQL 1.1, solo lettura: risultato, errori ed esempi compaiono "
+        "in questa pagina.",
+        "editor_help": "Ctrl+Invio (⌘+Invio) esegue la query. I prefissi del progetto "
         "(rdfs:, smp:, dct: …) vengono proposti e dichiarati mentre scrivi.",
         "format": "Risultato",
         "page": "Tabella in questa pagina",
@@ -433,7 +435,9 @@ ENDPOINT: dict[str, dict[str, str]] = {
         "intro": "Query the masterplans' Linked Open Data with SPARQL 1.1 (read-only). "
         "The default graph is the union of all named graphs.",
         "query": "SPARQL query",
-        "query_help": "Ctrl+Enter (⌘+Enter) runs the query. The project's prefixes "
+        "query_help": "SPARQL 1.1, read-only: the result, errors and examples appear in "
+        "this page.",
+        "editor_help": "Ctrl+Enter (⌘+Enter) runs the query. The project's prefixes "
         "(rdfs:, smp:, dct: …) are offered and declared as you type.",
         "format": "Result",
         "page": "Table in this page",
