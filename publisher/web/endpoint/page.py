@@ -109,7 +109,6 @@ def _page(
         endpoint=endpoint,
         site=site if site.endswith("/") else site + "/",
         query=EXAMPLES[0][2] if query is None else query,
-        ran=query is not None,
         results=results,
         error=error,
         examples=[(it if lang == "it" else en, text, link_to("sparql", query=text))
