@@ -33,6 +33,8 @@ PAGES = {
     "sparql": ("la", "/sparql"),
     "questions": ("demo", "/queries"),
     "question with a chart": ("demo", "/queries/actions-per-theme?city=demo-city"),
+    "cities compared": ("demo", "/compare"),
+    "cities compared (en)": ("demo", "/compare?lang=en"),
     "catalogue": ("la", "/catalog"),
     "void": ("la", "/.well-known/void"),
     "search": ("demo", "/search?q=mobilit"),

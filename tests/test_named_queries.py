@@ -1071,3 +1071,44 @@ def test_hostile_text_against_an_oxigraph_server(oxigraph, echo):
     ]
     table = cli(str(echo.path), "--endpoint", oxigraph, "-p", f"text={HOSTILE[1]}")
     assert HOSTILE[1] in table.output and "(1 row)" in table.output
+
+
+# --- /compare: the questions across cities ----------------------------------------------
+COMPARED = [
+    "cities-compared",
+    "actions-per-theme",
+    "actions-per-area-eu-data-theme",
+    "actions-per-area-osservatorio-theme",
+    "data-completeness",
+    "organisations-in-several-cities",
+]
+
+
+@pytest.mark.parametrize(("lang", "title"), [("it", "Le città a confronto"),
+                                             ("en", "The cities compared")])  # fmt: skip
+def test_compare_shows_a_table_and_a_chart_per_question(web, lang, title):
+    response = web.get(f"/compare?lang={lang}", headers={"Accept": "text/html"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Content-Language"] == lang
+    assert f"<h1>{title}</h1>" in page
+    for anchor in COMPARED:
+        section = page.split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        assert '<table class="table table-sm result">' in section, anchor
+        assert 'class="chart"' in section, anchor
+        name = anchor.removesuffix("-eu-data-theme").removesuffix("-osservatorio-theme")
+        assert f'href="/queries/{name}?' in section and "format=csv" in section, anchor
+        assert 'href="/sparql?query=' in section, anchor
+    assert "demo-city" in page and "second-city" in page
+
+
+def test_compare_has_a_json_twin_with_the_same_rows(web):
+    data = web.get("/compare", headers={"Accept": "application/json"}).get_json()
+    assert [q["id"] for q in data["questions"]] == COMPARED
+    assert data["cities"] == sorted(CITY_FOLDERS)
+    areas = next(q for q in data["questions"] if q["id"] == "actions-per-area-osservatorio-theme")
+    assert areas["parameters"]["scheme"].endswith("osservatorio-theme")
+    assert {r["scheme"] for r in areas["rows"]} == {"osservatorio-theme"}
+    csv = web.get(areas["csv"])
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert len(csv.get_data(as_text=True).splitlines()) == len(areas["rows"]) + 1
+    assert web.get("/compare?format=html").mimetype == "text/html"
