@@ -732,3 +732,55 @@ def test_the_aggregate_on_a_remote_store(aggregate, tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+# --- resource pages on the aggregator say where the data came from -----------------------
+OWN_CITY = "city-0003"  # a city that took the aggregator's base for its IRIs
+ELSEWHERE = "https://comune3.example/"  # fictional: where its catalogue's own IRIs live
+
+
+def test_resource_pages_show_the_city_publisher_harvest_time_and_document(tmp_path) -> None:
+    """A city minting its IRIs under the aggregator's base (a static site whose catalogue
+    and datasets have IRIs of their own): its pages on the aggregator resolve, and each says
+    where its data came from; a page of an unharvested build says nothing of the kind."""
+    write_generated_city(tmp_path / "data", 3)
+    dist = build_city(tmp_path / "data", tmp_path / "city" / "dist", AGGREGATOR)
+    server = FaultServer()
+    try:
+        catalog = (dist / "catalog.ttl").read_bytes()
+        static_site(catalog, dist / "dumps", tmp_path / "site", AGGREGATOR, server.url, OWN_CITY)
+        files = {f"/{p.relative_to(tmp_path / 'site')}": p.read_bytes()
+                 for p in (tmp_path / "site").rglob("*") if p.is_file()}  # fmt: skip
+        for path in ("/catalog.ttl", "/catalog-2.ttl"):  # the catalogue's IRIs are its own
+            for kind in ("dataset/", "catalog"):
+                files[path] = files[path].replace(f"{AGGREGATOR}{kind}".encode(),
+                                                  f"{ELSEWHERE}{kind}".encode())  # fmt: skip
+        server.serve(routes(files))
+        sources = [{"name": "comune3", "catalog": server.url + "catalog.ttl"}]
+        report = run(configured(sources), tmp_path / "agg" / "dist")
+    finally:
+        server.close()
+    assert by_name(report)["comune3"].status is Outcome.FRESH, report.summary()
+    config = load_config(
+        overrides={"dist_dir": str(tmp_path / "agg" / "dist"), "base_iri": AGGREGATOR},
+        root=REPO_ROOT,
+    )
+    client = create_app(config).test_client()
+    page = client.get(f"/id/{OWN_CITY}/masterplan?lang=en", headers={"Accept": "text/html"},
+                      follow_redirects=True)
+    assert page.status_code == 200, page.get_data(as_text=True).split("<main")[1][:1500]
+    text = page.get_data(as_text=True)
+    origin = text.split('<section class="origin"', 1)[1].split("</section>", 1)[0]
+    assert "Where these data come from" in origin
+    assert f'<a href="/id/{OWN_CITY}/masterplan?lang=en">{OWN_CITY}</a>' in origin
+    assert f'href="{server.url}dumps/{OWN_CITY}.trig"' in origin  # the original document
+    assert f'href="{ELSEWHERE}dataset/{OWN_CITY}"' in origin  # the original dataset
+    assert "Original publisher" in origin and "UTC</time>" in origin
+    action = client.get(f"/id/{OWN_CITY}/action/a01", headers={"Accept": "text/html"},
+                        follow_redirects=True)
+    assert "Da dove vengono questi dati" in action.get_data(as_text=True)
+    built = create_app(load_config(overrides={"dist_dir": str(dist), "base_iri": AGGREGATOR},
+                                   root=REPO_ROOT)).test_client()  # fmt: skip
+    plain = built.get(f"/id/{OWN_CITY}/masterplan", headers={"Accept": "text/html"},
+                      follow_redirects=True)
+    assert plain.status_code == 200 and 'class="origin"' not in plain.get_data(as_text=True)
