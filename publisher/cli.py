@@ -337,6 +337,41 @@ def harvest_command(
     sys.exit(report.exit_code)
 
 
+@main.command("audit")
+@CONFIG_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "earl"]), default="text",
+    show_default=True, help="A summary, JSON, or an EARL report in Turtle.",
+)  # fmt: skip
+@click.option("--base", help="The publisher's base IRI, when its VoID description does not say.")
+@click.argument("url")
+def audit_command(config_file: Path | None, fmt: str, base: str | None, url: str) -> None:
+    """Check a city publisher from outside, as the aggregator would (docs/aggregator.md).
+
+    SPARQL protocol and service description, dereferencing of its example IRIs, VoID
+    counts against SPARQL, the catalogue harvested (paging, HEAD, dump checksums), its data
+    against the shapes, and its MQA score if it publishes one. Exit codes: 0 the publisher
+    conforms, 1 it does not (the report says why), 2 bad usage.
+    """
+    from publisher.harvest.audit import audit
+    from publisher.harvest.earl import as_earl, as_json, as_text
+    from publisher.harvest.sources import SourceConfigError
+    from publisher.iris import Iris
+
+    config = _config(config_file)
+    try:
+        report = audit(config, url, base)
+    except SourceConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(as_json(report))
+    elif fmt == "earl":
+        click.echo(as_earl(report, str(Iris(config.base_iri).software_agent())))
+    else:
+        click.echo(as_text(report))
+    sys.exit(report.exit_code)
+
+
 @main.command("load")
 @CONFIG_OPTION
 @click.option("--endpoint", required=True, help="SPARQL 1.1 query endpoint of the store.")
