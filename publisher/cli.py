@@ -316,6 +316,7 @@ def harvest_command(
     but a source has no version at all yet; 2 bad usage or configuration.
     """
     from publisher.harvest import HarvestError, SourceConfigError, configured_sources, harvest
+    from publisher.harvest.auditing import auditor
 
     config = _config(config_file)
     try:
@@ -327,7 +328,7 @@ def harvest_command(
     dist = Path(out_dir or config.path("dist_dir")).absolute()
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     try:
-        report = harvest(config, dist, sources, progress=say)
+        report = harvest(config, dist, sources, progress=say, auditor=auditor(config))
     except HarvestError as exc:
         click.echo(f"harvest failed: {exc}; nothing was published", err=True)
         sys.exit(1)
@@ -344,8 +345,11 @@ def harvest_command(
     show_default=True, help="A summary, JSON, or an EARL report in Turtle.",
 )  # fmt: skip
 @click.option("--base", help="The publisher's base IRI, when its VoID description does not say.")
+@click.option("--catalog", help="Its catalogue's URL, when not the one its VoID names.")
 @click.argument("url")
-def audit_command(config_file: Path | None, fmt: str, base: str | None, url: str) -> None:
+def audit_command(
+    config_file: Path | None, fmt: str, base: str | None, catalog: str | None, url: str
+) -> None:
     """Check a city publisher from outside, as the aggregator would (docs/aggregator.md).
 
     SPARQL protocol and service description, dereferencing of its example IRIs, VoID
@@ -360,7 +364,7 @@ def audit_command(config_file: Path | None, fmt: str, base: str | None, url: str
 
     config = _config(config_file)
     try:
-        report = audit(config, url, base)
+        report = audit(config, url, base, catalog)
     except SourceConfigError as exc:
         raise click.UsageError(str(exc)) from None
     if fmt == "json":

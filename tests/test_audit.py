@@ -123,3 +123,12 @@ def test_a_server_that_imitates_a_publisher_fails_with_reasons(publisher: str) -
     assert "demo-city.nq: wrong checksum" in checks["catalogue"]["message"]
     assert checks["conformance"]["outcome"] == "cantTell"
     assert not report["conforms"]
+
+
+def test_nothing_listening_and_bad_urls() -> None:
+    url = f"http://127.0.0.1:{free_port()}/"
+    result = audit(url)
+    assert result.exit_code == 1
+    assert f"FAIL void: GET {url}.well-known/void: ConnectError" in result.output
+    assert audit("ftp://example.org/").exit_code == 2
+    assert "is not an absolute http(s) URL" in audit("ftp://example.org/").output

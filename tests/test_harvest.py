@@ -784,3 +784,32 @@ def test_resource_pages_show_the_city_publisher_harvest_time_and_document(tmp_pa
     plain = built.get(f"/id/{OWN_CITY}/masterplan", headers={"Accept": "text/html"},
                       follow_redirects=True)
     assert plain.status_code == 200 and 'class="origin"' not in plain.get_data(as_text=True)
+
+
+# --- the aggregator audits its sources' publishers ----------------------------------------
+def test_the_aggregator_publishes_each_audited_source_as_earl(publishers, static_server, tmp_path):
+    from publisher.harvest.auditing import auditor
+
+    sources = [lodpub_source("esempiopoli", publishers["demo-city"])
+               | {"audit": publishers["demo-city"]},
+               {"name": "statico", "catalog": static_server + "catalog.ttl",
+                "audit": static_server}]  # fmt: skip
+    config = configured(sources)
+    dist = tmp_path / "dist"
+    report = harvest(config, dist, configured_sources(config), auditor=auditor(config))
+    results = by_name(report)
+    assert results["esempiopoli"].line().endswith("; audit: conforms")
+    assert results["statico"].status is Outcome.FRESH  # an audit never stops a harvest
+    assert "; audit: does not conform (void, sparql-protocol" in results["statico"].line()
+    earl = "http://www.w3.org/ns/earl#"
+    rows = store_of(dist).query(f"""SELECT ?subject ?test ?outcome WHERE {{
+        GRAPH <{AGGREGATOR}graph/harvest> {{
+          ?a a <{earl}Assertion> ; <{earl}subject> ?subject ; <{earl}test> ?test ;
+             <{earl}result> [ <{earl}outcome> ?outcome ] ;
+             <http://www.w3.org/ns/prov#wasGeneratedBy> ?activity .
+          ?activity <http://www.w3.org/ns/prov#used> ?catalogue }} }}""")
+    found = {(r["subject"].value, r["test"].value.rsplit("/", 1)[-1]): r["outcome"].value
+             for r in rows}  # fmt: skip
+    assert found[(publishers["demo-city"], "catalogue")] == earl + "passed"
+    assert found[(static_server, "void")] == earl + "failed"
+    assert found[(static_server, "catalogue")] == earl + "passed"  # its catalogue is fine

@@ -244,10 +244,13 @@ def read_void(triples: list[ox.Triple]) -> Void:
 class Audit:
     """One audit of the publisher at ``url`` (its home, with a final /)."""
 
-    def __init__(self, config: Config, url: str, base: str | None = None) -> None:
+    def __init__(
+        self, config: Config, url: str, base: str | None = None, catalog: str | None = None
+    ) -> None:
         self.config = config
         self.url = url if url.endswith("/") else url + "/"
         self.base = base
+        self.catalog = catalog
         self.limits = Limits.from_config(config["harvest"])
         self.checks: list[Check] = []
         self.void: Void | None = None
@@ -267,8 +270,10 @@ class Audit:
         try:
             self._check("void", lambda: self.check_void(probe))
             probe.close()
-            catalog = (self.void.catalog if self.void else None) or (
-                (self.base or self.url) + "catalog"
+            catalog = (
+                self.catalog
+                or (self.void.catalog if self.void else None)
+                or (self.base or self.url) + "catalog"
             )
             probe = Probe(self.source(catalog), self.limits)
             for name, check in (
@@ -473,7 +478,11 @@ def _decimal(term: object) -> Decimal | None:
         return None
 
 
-def audit(config: Config, url: str, base: str | None = None) -> AuditReport:
-    """Audit the publisher at ``url``; ``base`` is its base IRI when its VoID does not say."""
-    return Audit(config, url, base).run()
+def audit(
+    config: Config, url: str, base: str | None = None, catalog: str | None = None
+) -> AuditReport:
+    """Audit the publisher at ``url``; ``base`` is its base IRI when its VoID does not say,
+    ``catalog`` its catalogue's IRI or URL when not the VoID's ``rdfs:seeAlso`` (or
+    ``catalog`` under the base)."""
+    return Audit(config, url, base, catalog).run()
 

@@ -31,9 +31,13 @@ def as_text(report: AuditReport) -> str:
     for check in report.checks:
         lines.append(f"{MARKS[check.outcome]} {check.id}: {check.message}")
         lines += [f"       {note}" for note in check.notes[1:]]
+    return "\n".join([*lines, f"{report.target}: {verdict(report)}"])
+
+
+def verdict(report: AuditReport) -> str:
+    """``conforms``, or ``does not conform (the checks that failed)``."""
     failed = [c.id for c in report.checks if c.outcome in (Outcome.FAILED, Outcome.CANT_TELL)]
-    verdict = "conforms" if report.conforms else f"does not conform ({', '.join(failed)})"
-    return "\n".join([*lines, f"{report.target}: {verdict}"])
+    return "conforms" if report.conforms else f"does not conform ({', '.join(failed)})"
 
 
 def as_json(report: AuditReport) -> str:
