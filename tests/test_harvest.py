@@ -292,6 +292,9 @@ def test_the_aggregate_is_served_as_a_build_is(aggregate) -> None:
     assert client.get("/catalog", headers={"Accept": "text/turtle"}).status_code == 200
     activity = client.get(f"/harvest/{report.run_id}/statico")
     assert activity.status_code == 303
+    page = client.get("/compare", headers={"Accept": "text/html"}).get_data(as_text=True)
+    areas = page.split('<section id="actions-per-area-osservatorio-theme"', 1)[1]
+    assert all(key in areas.split("</section>", 1)[0] for key in ("city-0002", "demo-city"))
 
 
 def test_a_second_harvest_costs_one_request_per_page_and_writes_nothing(aggregate, three) -> None:
@@ -729,6 +732,10 @@ def test_the_aggregate_on_a_remote_store(aggregate, tmp_path) -> None:
         assert keys == ["city-0002", "demo-city", "second-city"]
         graphs = set(store.graphs())
         assert f"{AGGREGATOR}graph/harvest" in graphs and f"{AGGREGATOR}graph/{STATIC}" in graphs
+        compared = client.get("/compare", headers={"Accept": "application/json"}).get_json()
+        assert compared["cities"] == ["city-0002", "demo-city", "second-city"]
+        per_city = next(q for q in compared["questions"] if q["id"] == "cities-compared")
+        assert [row["city_key"] for row in per_city["rows"]] == compared["cities"]
     finally:
         process.terminate()
         process.wait(timeout=20)
