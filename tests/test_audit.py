@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -102,7 +103,11 @@ def test_a_server_that_imitates_a_publisher_fails_with_reasons(publisher: str) -
     }
     server = FaultServer()
     try:
-        answers = routes(files) | {"/.well-known/void": File(files["/.well-known/void"])}
+        ask = "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"})
+        answers = routes(files) | {
+            "/.well-known/void": File(files["/.well-known/void"]),
+            ask: File(b"<html>not JSON</html>", "application/sparql-results+json"),
+        }
         server.serve(answers)
         result = audit("--format", "json", server.url)
     finally:
@@ -111,7 +116,7 @@ def test_a_server_that_imitates_a_publisher_fails_with_reasons(publisher: str) -
     report = json.loads(result.output)
     checks = {c["id"]: c for c in report["checks"]}
     assert checks["void"]["outcome"] == "passed"  # a copy of a real description
-    assert checks["sparql-protocol"]["message"].startswith("3 problem(s): ASK by GET: HTTP 404")
+    assert checks["sparql-protocol"]["message"].startswith("a malformed answer (JSONDecodeError")
     assert checks["void-counts"]["outcome"] == "cantTell"
     assert "HTTP 404 to a browser, not 303" in checks["dereference"]["message"]
     assert checks["catalogue"]["outcome"] == "failed"

@@ -296,6 +296,9 @@ class Audit:
             self.checks.append(check())
         except ProbeError as exc:
             self.checks.append(Check(name, Outcome.FAILED, str(exc)))
+        except (ValueError, KeyError, IndexError, TypeError) as exc:  # an answer not as said
+            problem = f"a malformed answer ({type(exc).__name__}: {exc})"
+            self.checks.append(Check(name, Outcome.FAILED, problem))
 
     # --- the checks -------------------------------------------------------------------------
     def check_void(self, probe: Probe) -> Check:
