@@ -1112,3 +1112,14 @@ def test_compare_has_a_json_twin_with_the_same_rows(web):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert len(csv.get_data(as_text=True).splitlines()) == len(areas["rows"]) + 1
     assert web.get("/compare?format=html").mimetype == "text/html"
+
+
+def test_compare_draws_a_few_charts_per_question_and_says_how_many_more(web, monkeypatch):
+    from publisher.web.api import compare
+
+    monkeypatch.setattr(compare, "MAX_CHARTS", 1)
+    page = web.get("/compare?lang=en&few=1", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    themes = text.split('<section id="actions-per-theme"', 1)[1].split("</section>", 1)[0]
+    assert themes.count('<figure class="chart"') == 1  # one chart per city otherwise
+    assert f"{len(CITY_FOLDERS) - 1} more charts are not shown here" in themes

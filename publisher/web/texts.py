@@ -511,6 +511,8 @@ COMPARE: dict[str, dict[str, str]] = {
         "question_page": "La domanda (con i parametri)",
         "csv": "CSV",
         "json": "Questa pagina in JSON",
+        "charts_omitted": "Altri %d grafici non sono mostrati qui: la tabella ha tutte le "
+        "righe, e la pagina della domanda disegna il grafico di ogni città.",
     },
     "en": {
         **QUERIES["en"],
@@ -523,6 +525,8 @@ COMPARE: dict[str, dict[str, str]] = {
         "question_page": "The question (with its parameters)",
         "csv": "CSV",
         "json": "This page as JSON",
+        "charts_omitted": "%d more charts are not shown here: the table has every row, and "
+        "the question's page draws any city's chart.",
     },
 }
 

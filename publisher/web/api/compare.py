@@ -11,6 +11,7 @@ active in several cities.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,10 @@ from publisher.web.http.links import local
 from publisher.web.http.questions import run
 
 LANG = "lang"
+# Charts per section at most: a question drawn per city (themes differ from city to city)
+# would otherwise draw a hundred charts for a hundred cities. The table has every row, and
+# the question's page draws any one city's chart.
+MAX_CHARTS = 12
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,11 @@ class Section:
     def _has_lang(self) -> bool:
         return any(p.name == LANG for p in self.query.parameters)
 
-    def view(self, lang: str) -> ResultView:
-        return result_view(self.query, self.bound, self.table, lang)
+    def view(self, lang: str) -> tuple[ResultView, int]:
+        """The answer's table and its first :data:`MAX_CHARTS` charts; how many more."""
+        view = result_view(self.query, self.bound, self.table, lang)
+        omitted = max(0, len(view.charts) - MAX_CHARTS)
+        return dataclasses.replace(view, charts=view.charts[:MAX_CHARTS]), omitted
 
     def record(self, lang: str) -> dict[str, Any]:
         """The section in the JSON twin."""

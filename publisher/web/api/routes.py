@@ -183,7 +183,7 @@ def compare() -> Response:
             "api/compare.html",
             lang,
             COMPARE,
-            sections=[(s, s.view(lang)) for s in answered],
+            sections=[(s, *s.view(lang)) for s in answered],
             cities=context().cities or (),
         )
         response = html_response(page, lang)
