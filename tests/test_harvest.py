@@ -649,6 +649,8 @@ def test_the_command_exits_1_when_nothing_can_be_published(tmp_path) -> None:
         ([{"catalog": "http://a.example/", "url_map": ["x"]}], "url_map must map IRI prefixes"),
         ([{"catalog": "http://a.example/", "allowed_hosts": "a.example"}],
          "allowed_hosts must be a list"),
+        ([{"catalog": "http://a.example/", "audit": "ftp://a.example/"}],
+         "audit: 'ftp://a.example/' is not an absolute http(s) URL"),
     ],
 )  # fmt: skip
 def test_bad_sources_are_usage_errors(tmp_path, sources, message) -> None:
