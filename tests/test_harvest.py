@@ -822,3 +822,7 @@ def test_the_aggregator_publishes_each_audited_source_as_earl(publishers, static
     assert found[(publishers["demo-city"], "catalogue")] == earl + "passed"
     assert found[(static_server, "void")] == earl + "failed"
     assert found[(static_server, "catalogue")] == earl + "passed"  # its catalogue is fine
+    written = json.loads((dist / "harvest" / "report.json").read_text())
+    audits = {source["name"]: source["audit"] for source in written["sources"]}
+    assert audits["esempiopoli"]["verdict"] == "conforms"
+    assert audits["statico"]["checks"]["void"] == "failed"

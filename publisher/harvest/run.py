@@ -119,6 +119,8 @@ class HarvestReport:
                     "line": r.line(),
                     "started": _iso(r.started),
                     "ended": _iso(r.ended),
+                    **({"audit": {"verdict": r.audit.verdict, "checks": dict(r.audit.outcomes)}}
+                       if r.audit else {}),
                 }
                 for r in self.results
             ],
