@@ -44,14 +44,17 @@ def _rows(store: Store, sparql: str) -> list[dict[str, str]]:
 
 
 def origin(store: Store, iris: Iris, thing: str, lang: str) -> Origin | None:
-    """The origin of ``thing`` in an aggregate, or None (not harvested; two queries)."""
+    """The origin of ``thing`` in an aggregate, or None (not harvested). Two queries on an
+    aggregate, none on a plain build (it has no ``graph/harvest``)."""
+    harvest = ox.NamedNode(str(iris.graph(HARVEST_GRAPH)))
+    if harvest.value not in store.graphs():
+        return None
     this = ox.NamedNode(thing)
     graphs = _rows(store, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {this} ?p ?o }} }} LIMIT 8")
     city = next((c for row in graphs if (c := iris.city_of_graph(row["g"]))), None)
     if city is None:
         return None
     dataset = ox.NamedNode(str(iris.dataset(city)))
-    harvest = ox.NamedNode(str(iris.graph(HARVEST_GRAPH)))
     rows = _rows(
         store,
         f"""SELECT ?document ?ended ?original ?publisher ?name ?plan WHERE {{
