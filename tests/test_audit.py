@@ -88,12 +88,19 @@ def test_a_plain_static_server_does_not_conform(tmp_path: Path) -> None:
     assert lines[-1].startswith(f"{url}: does not conform (void, sparql-protocol,")
 
 
-def test_a_server_that_imitates_a_publisher_fails_with_reasons(publisher: str) -> None:
+def copier(publisher: str):
+    """``get(path, accept)``: the publisher's bytes at ``path``, for an imitation to serve."""
+
     def get(path: str, accept: str) -> bytes:
         request = urllib.request.Request(publisher + path, headers={"Accept": accept})
         with urllib.request.urlopen(request, timeout=30) as reply:
             return reply.read()
 
+    return get
+
+
+def test_a_server_that_imitates_a_publisher_fails_with_reasons(publisher: str) -> None:
+    get = copier(publisher)
     dump = get("dumps/demo-city.nq", "application/n-quads")
     files = {
         "/.well-known/void": get(".well-known/void", "text/turtle"),
@@ -132,3 +139,31 @@ def test_nothing_listening_and_bad_urls() -> None:
     assert f"FAIL void: GET {url}.well-known/void: ConnectError" in result.output
     assert audit("ftp://example.org/").exit_code == 2
     assert "is not an absolute http(s) URL" in audit("ftp://example.org/").output
+
+
+def test_the_mqa_score_a_catalogue_publishes_is_reported(publisher: str) -> None:
+    """The catalogue's MQA module is not everywhere yet: a score published as piveau's DQV
+    is read and banded; without one the check is inapplicable (the test above)."""
+    get = copier(publisher)
+    score = (
+        "\n<https://w3id.org/smartcity-masterplan/catalog> "
+        "<http://www.w3.org/ns/dqv#hasQualityMeasurement> [ "
+        "<http://www.w3.org/ns/dqv#isMeasurementOf> <https://piveau.eu/ns/voc#score> ; "
+        '<http://www.w3.org/ns/dqv#value> 380 ] .\n'
+    )
+    files = {
+        "/catalog": get("catalog", "text/turtle") + score.encode(),
+        **{f"/dumps/{city}.nq": get(f"dumps/{city}.nq", "application/n-quads")
+           for city in ("demo-city", "second-city")},
+    }  # fmt: skip
+    server = FaultServer()
+    try:
+        server.serve(routes(files) | {"/.well-known/void": File(get(".well-known/void",
+                                                                    "text/turtle"))})  # fmt: skip
+        result = audit("--format", "json", server.url)
+    finally:
+        server.close()
+    checks = {c["id"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["catalogue"]["outcome"] == "passed"
+    assert checks["mqa"]["outcome"] == "passed"
+    assert checks["mqa"]["message"] == "MQA score 380 of 405 (excellent)"
