@@ -832,25 +832,14 @@ def test_the_aggregator_publishes_each_audited_source_as_earl(publishers, static
 def test_a_publisher_under_its_own_real_base_needs_no_map(tmp_path) -> None:
     """The other way round from the shared base: a city that sets its real address as its
     base_iri prints download URLs that resolve, and is harvested with no url_map."""
-    import threading
-
-    from werkzeug.serving import make_server
-
     port = free_port()
     real = f"http://127.0.0.1:{port}/"
     write_generated_city(tmp_path / "data", 4)
     dist = build_city(tmp_path / "data", tmp_path / "city" / "dist", real)
     config = load_config(overrides={"dist_dir": str(dist), "base_iri": real}, root=REPO_ROOT)
-    server = make_server("127.0.0.1", port, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(create_app(config), port):
         report = run(configured([{"name": "reale", "catalog": real + "catalog"}]),
                      tmp_path / "agg" / "dist")  # fmt: skip
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
     result = by_name(report)["reale"]
     assert result.status is Outcome.FRESH, result.line()
     assert result.source.url_map == ()
