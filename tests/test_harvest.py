@@ -8,7 +8,9 @@
   two versions, for every failure the issue lists: each one leaves that city's last good
   version in place, says why, and leaves the other city alone;
 - the aggregate served by the app (embedded), by ``lodpub serve --workers 1`` reloading on
-  SIGHUP, and by an Oxigraph server loaded with ``lodpub load``.
+  SIGHUP, and by an Oxigraph server loaded with ``lodpub load`` (``/compare`` in both);
+- resource pages saying where their data came from; a publisher under its own real base
+  (no ``url_map``); the sources' publishers audited, their EARL reports published.
 """
 
 from __future__ import annotations
