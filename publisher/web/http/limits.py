@@ -22,6 +22,7 @@ from flask import Flask, request
 
 from publisher.config import Config
 from publisher.web.context import problem
+from publisher.web.http.replay import REPLAY_ONLY
 
 REFUSED = "lodpub.refused"  # environ key: (status, detail) of a request over the limits
 
@@ -59,6 +60,8 @@ def install(app: Flask, config: Config) -> None:
         refused = over_limits(environ)
         if refused is None:
             return checked_app(environ, start_response)
+        if environ.get(REPLAY_ONLY):
+            return None  # answered by the app, on a thread
         environ[REFUSED] = refused
         return uncached(environ, start_response)
 
