@@ -49,6 +49,9 @@ class Settings:
     # The environ key that asks the app's representation cache for a replay or nothing
     # (``publisher.web.http.replay.REPLAY_ONLY``); None: the app has no such cache.
     replay_key: str | None
+    # True once this process is being replaced (a reload): every answer then closes its
+    # connection, so clients reconnect to the new workers before this one stops.
+    retiring: Callable[[], bool] = bool
 
 
 class BodyTimeout(Exception):
@@ -117,11 +120,12 @@ class Front:
         if self.settings.replay_key and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
             answer = self.replay(environ)
             if answer is not None:
-                await send.whole(answer.status, answer.headers, answer.body)
+                await send.whole(answer.status, self.closing(answer.headers), answer.body)
                 return
         loop = asyncio.get_running_loop()
         pool = self.pool_for()
         answer = await loop.run_in_executor(pool, self.call, environ)
+        answer.headers = self.closing(answer.headers)
         if answer.rest is None:
             await send.whole(answer.status, answer.headers, answer.body)
             return
@@ -139,6 +143,10 @@ class Front:
             if close is not None:
                 await loop.run_in_executor(pool, close)
         await send.end()
+
+    def closing(self, headers: list) -> list:
+        """``headers``, with ``Connection: close`` while this process is retiring."""
+        return [*headers, ("Connection", "close")] if self.settings.retiring() else headers
 
     def replay(self, environ: dict) -> Answer | None:
         """The representation cache's answer, computed on the loop, or None (not kept)."""
@@ -232,7 +240,10 @@ def _next_block(rest: Iterator[bytes]) -> bytes:
 
 def _failed() -> Answer:
     answer = Answer()
-    answer.headers = [("Content-Type", "text/plain; charset=utf-8")]
+    answer.headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
     answer.body = b"internal server error\n"
     return answer
 
@@ -349,7 +360,11 @@ class RSGIFront(Front):
         await self.respond(environ, _RSGISender(protocol))
 
 
-_CLOSE_HEADERS = [("content-type", "text/plain; charset=utf-8"), ("connection", "close")]
+_CLOSE_HEADERS = [
+    ("content-type", "text/plain; charset=utf-8"),
+    ("x-content-type-options", "nosniff"),
+    ("connection", "close"),
+]
 
 
 # --- gunicorn: ASGI ------------------------------------------------------------------------

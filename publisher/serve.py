@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
@@ -52,6 +53,9 @@ class Preloaded:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.app: Any = None
+        # Shared with every worker forked later: the master counts successful reloads, and a
+        # worker born before the last one is retiring (publisher.front.Settings.retiring).
+        self.generation = multiprocessing.RawValue("i", 0)
 
     def load(self) -> Any:
         """Load ``dist/`` into a new app; on a reload, keep the old app if that fails."""
@@ -66,6 +70,7 @@ class Preloaded:
             return self.app
         old, self.app = self.app, fresh
         if old is not None:
+            self.generation.value += 1
             log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(old))
             del old
             # The old app was frozen with everything else: let the collector reach its
@@ -85,7 +90,9 @@ class Preloaded:
         from publisher.web.http.replay import CACHE_EXTENSION, REPLAY_ONLY
 
         server, limits = self.config["server"], self.config["limits"]
+        born, generation = self.generation.value, self.generation
         settings = FrontSettings(
+            retiring=lambda: generation.value != born,
             threads=max(1, int(server["threads"])),
             body_timeout_s=float(server["body_timeout_s"]),
             max_body_bytes=int(limits["max_body_bytes"]),
