@@ -10,6 +10,7 @@ headers, ``server.public_url`` and the duplicate Host on the app itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -34,6 +35,10 @@ MAX_BODY = 4096
 BODY_TIMEOUT_S = 3
 SLOW_BODIES = 64
 SLOW_HEADS = 32
+SLOW_BODY_HEAD = (
+    b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    b"Content-Length: 4000\r\n\r\n"
+)
 
 
 def light_query(n: int) -> str:
@@ -89,11 +94,7 @@ class SlowClients:
         for kind, count in (("body", bodies), ("head", heads)):
             for _ in range(count):
                 sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-                if kind == "body":
-                    sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                                 b"application/sparql-query\r\nContent-Length: 4000\r\n\r\n")  # fmt: skip
-                else:
-                    sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+                sock.sendall(SLOW_BODY_HEAD if kind == "body" else b"GET /health HTTP/1.1\r\n")
                 self.socks.append((kind, sock))
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._trickle, daemon=True)
@@ -102,10 +103,8 @@ class SlowClients:
     def _trickle(self) -> None:
         while not self.stop.wait(1):
             for kind, sock in self.socks:
-                try:
+                with contextlib.suppress(OSError):
                     sock.sendall(b"a" if kind == "body" else b"X-A: b\r\n")
-                except OSError:
-                    pass
 
     def answers(self, kind: str) -> list[bytes]:
         """What each connection of ``kind`` got back (b"" if closed without an answer)."""
@@ -335,7 +334,7 @@ def test_public_url_names_the_site_in_locations_and_links(app_dist: Path) -> Non
 
 
 def test_a_public_url_that_is_not_a_site_stops_the_start(app_dist: Path) -> None:
-    with pytest.raises(ValueError, match="server.public_url"):
+    with pytest.raises(ValueError, match=r"server\.public_url"):
         make_app(app_dist, **{"server.public_url": "data.example.org"})
 
 
