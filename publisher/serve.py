@@ -70,7 +70,7 @@ class Preloaded:
             return self.app
         old, self.app = self.app, fresh
         if old is not None:
-            self.generation.value += 1
+            self.retire_workers()
             log.info("reloaded: build %s replaces %s", _build_of(fresh), _build_of(old))
             del old
             # The old app was frozen with everything else: let the collector reach its
@@ -79,6 +79,10 @@ class Preloaded:
             gc.collect()
         gc.freeze()  # objects loaded so far stay out of the collector's reach: pages stay shared
         return fresh
+
+    def retire_workers(self) -> None:
+        """Tell every worker forked so far that it is being replaced."""
+        self.generation.value += 1
 
     def in_worker(self) -> Any:
         """In a freshly forked worker, before its threads exist: start its query executors."""
@@ -222,6 +226,8 @@ def gunicorn_server(config: Config, preloaded: Preloaded) -> Any:
     """gunicorn's application: our settings, the preloaded app, a reload that never half-loads."""
     from gunicorn.app.base import BaseApplication
 
+    _strict_gunicorn_lines()
+
     class LodpubApplication(BaseApplication):
         def load_config(self) -> None:
             options = {
@@ -239,10 +245,33 @@ def gunicorn_server(config: Config, preloaded: Preloaded) -> Any:
 
         def reload(self) -> None:
             super().reload()
-            preloaded.load()
+            before = preloaded.app
+            if preloaded.load() is before:
+                preloaded.retire_workers()  # gunicorn replaces them all the same
             self.callable = self.load()
 
     return LodpubApplication()
+
+
+def _strict_gunicorn_lines() -> None:
+    """gunicorn's asyncio parser checks its line limit (``limit_request_field_size``) only
+    while a line is incomplete, so a 100 KB chunk-size line that arrives whole is taken:
+    check every complete line too (400, like any other over-long line)."""
+    from gunicorn.asgi import parser, protocol
+
+    if getattr(protocol.PythonProtocol, "lodpub_strict", False):
+        return
+
+    class StrictLines(parser.PythonProtocol):  # type: ignore[misc, valid-type]
+        lodpub_strict = True
+
+        def _find_line(self, limit: int, error: Exception) -> int:
+            index = super()._find_line(limit, error)
+            if index > limit:
+                raise error
+            return int(index)
+
+    protocol.PythonProtocol = StrictLines
 
 
 def _child_exit(server: Any, worker: Any) -> None:
