@@ -18,7 +18,8 @@ coroutine, not a thread, until its request is complete:
   would cost more than the replay itself.
 
 The environ is the one a WSGI server builds (PEP 3333), plus ``RAW_URI`` (the target as
-sent, which granian's own WSGI interface does not give). Repeated header fields are joined
+sent) where the engine gives it (gunicorn; granian's RSGI scope has the decoded path only,
+as its WSGI environ had). Repeated header fields are joined
 with ``,`` as RFC 9110 allows, so the app sees a repeated ``Host`` and refuses it.
 """
 
@@ -251,19 +252,20 @@ def _failed() -> Answer:
 def base_environ(
     method: str,
     path: str,
+    raw_path: str | None,
     query: str,
     scheme: str,
     protocol: str,
     server: tuple[str, str],
     client: tuple[str, str],
 ) -> dict[str, Any]:
-    """The CGI part of a WSGI environ; ``path`` is the target's path as sent (encoded)."""
-    return {
+    """The CGI part of a WSGI environ: ``path`` is decoded (a str of UTF-8), ``raw_path`` the
+    target's path as sent, when the engine gives it (granian's RSGI does not)."""
+    environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
         "QUERY_STRING": query,
-        "RAW_URI": f"{path}?{query}" if query else path,
         "SERVER_NAME": server[0],
         "SERVER_PORT": server[1],
         "SERVER_PROTOCOL": protocol,
@@ -277,6 +279,9 @@ def base_environ(
         "wsgi.run_once": False,
         "wsgi.input_terminated": True,
     }
+    if raw_path is not None:
+        environ["RAW_URI"] = f"{raw_path}?{query}" if query else raw_path
+    return environ
 
 
 def add_headers(environ: dict, headers: Iterable[tuple[str, str]]) -> None:
@@ -341,9 +346,8 @@ class RSGIFront(Front):
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         if scope.proto != "http":
             return
-        path, _sep, query = scope.path.partition("?")
         environ = base_environ(
-            scope.method, path, scope.query_string or query, scope.scheme,
+            scope.method, scope.path, None, scope.query_string, scope.scheme,
             f"HTTP/{scope.http_version}", _split(scope.server, "80"), _split(scope.client, "0"),
         )  # fmt: skip
         headers = scope.headers
@@ -401,7 +405,8 @@ class ASGIFront(Front):
         server = scope.get("server") or ("", 80)
         client = scope.get("client") or ("", 0)
         environ = base_environ(
-            scope["method"], raw.decode("latin-1"), scope["query_string"].decode("latin-1"),
+            scope["method"], unquote_to_bytes(raw).decode("utf-8", "surrogateescape"),
+            raw.decode("latin-1"), scope["query_string"].decode("latin-1"),
             scope.get("scheme", "http"), f"HTTP/{scope.get('http_version', '1.1')}",
             (str(server[0]), str(server[1])), (str(client[0]), str(client[1])),
         )  # fmt: skip

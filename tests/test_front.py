@@ -179,6 +179,14 @@ def test_a_huge_chunk_extension_is_a_client_error(production: dict) -> None:
     assert request(port, "/health")[0] == 200
 
 
+def test_a_path_is_decoded_once(production: dict) -> None:
+    """/doc/id/test/s%2531.ttl names the thing "s%31", which does not exist (not "s1")."""
+    port = production["port"]
+    assert request(port, "/doc/id/test/s1.ttl")[0] == 200
+    assert request(port, "/doc/id/test/s%2531.ttl")[0] == 404
+    assert request(port, "/doc/id/test/s%31.ttl")[0] == 200
+
+
 def test_two_host_headers_are_400(production: dict) -> None:
     """LOW 4: granian used to take either."""
     port = production["port"]
