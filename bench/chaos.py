@@ -185,13 +185,22 @@ def slow(head: bytes, drip: bytes, count: int = 64) -> Callable[[Phase, threadin
             for sock in socks:
                 with contextlib.suppress(OSError):
                     sock.sendall(drip)
-        answered = 0
+        answered = closed = 0
         for sock in socks:
             sock.settimeout(0.05)
-            with contextlib.suppress(OSError):
-                answered += bool(sock.recv(12))
+            try:
+                got = sock.recv(12)
+                answered += bool(got)
+                closed += not got
+            except TimeoutError:
+                pass  # still open
+            except OSError:
+                closed += 1
             sock.close()
-        phase.notes.append(f"{answered} of {count} slow connections answered (408) or closed")
+        phase.notes.append(
+            f"of {count} slow connections: {answered} answered (408), "
+            f"{closed} closed, {count - answered - closed} still open"
+        )
 
     return attack
 
