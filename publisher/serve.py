@@ -226,7 +226,8 @@ def gunicorn_server(config: Config, preloaded: Preloaded) -> Any:
     """gunicorn's application: our settings, the preloaded app, a reload that never half-loads."""
     from gunicorn.app.base import BaseApplication
 
-    _strict_gunicorn_lines()
+    if buffered(config):
+        _harden_gunicorn(float(config["server"]["body_timeout_s"]))
 
     class LodpubApplication(BaseApplication):
         def load_config(self) -> None:
@@ -253,25 +254,60 @@ def gunicorn_server(config: Config, preloaded: Preloaded) -> Any:
     return LodpubApplication()
 
 
-def _strict_gunicorn_lines() -> None:
-    """gunicorn's asyncio parser checks its line limit (``limit_request_field_size``) only
-    while a line is incomplete, so a 100 KB chunk-size line that arrives whole is taken:
-    check every complete line too (400, like any other over-long line)."""
-    from gunicorn.asgi import parser, protocol
+def _harden_gunicorn(head_timeout_s: float) -> None:
+    """Two gaps of gunicorn's asyncio worker, closed where its classes are looked up.
 
-    if getattr(protocol.PythonProtocol, "lodpub_strict", False):
-        return
+    - its parser checks its line limit (``limit_request_field_size``) only while a line is
+      incomplete, so a 100 KB chunk-size line that arrives whole is taken: complete lines
+      are checked too (400, like any other over-long line);
+    - it has no deadline for a request head (only the keep-alive timer between requests):
+      a connection whose head is not complete ``head_timeout_s`` after it started is closed,
+      as granian does.
+    """
+    from gunicorn.asgi import parser, protocol
+    from gunicorn.workers import gasgi
 
     class StrictLines(parser.PythonProtocol):  # type: ignore[misc, valid-type]
-        lodpub_strict = True
-
         def _find_line(self, limit: int, error: Exception) -> int:
             index = super()._find_line(limit, error)
             if index > limit:
                 raise error
             return int(index)
 
+    class HeadDeadline(protocol.ASGIProtocol):  # type: ignore[misc, valid-type]
+        _lodpub_head: Any = None
+
+        def _lodpub_arm(self) -> None:
+            self._lodpub_disarm()
+            self._lodpub_head = self.worker.loop.call_later(head_timeout_s, self._lodpub_late)
+
+        def _lodpub_disarm(self) -> None:
+            if self._lodpub_head is not None:
+                self._lodpub_head.cancel()
+                self._lodpub_head = None
+
+        def _lodpub_late(self) -> None:
+            self._lodpub_head = None
+            self._keepalive_timeout()  # closes the connection and wakes its handler
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._lodpub_arm()
+
+        def _arm_keepalive_timer(self) -> None:  # an answer is out: the next head starts
+            super()._arm_keepalive_timer()
+            self._lodpub_arm()
+
+        def _on_headers_complete(self) -> Any:
+            self._lodpub_disarm()
+            return super()._on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._lodpub_disarm()
+            super().connection_lost(exc)
+
     protocol.PythonProtocol = StrictLines
+    gasgi.ASGIProtocol = HeadDeadline
 
 
 def _child_exit(server: Any, worker: Any) -> None:

@@ -128,7 +128,7 @@ class SlowClients:
 def test_slow_clients_hold_no_worker_and_get_408(production: dict) -> None:
     """HIGH 1: 64 slow bodies and 32 slow heads (2 workers x 4 threads: 8 threads in all)
     while a light client queries: every light query answers, and the slow bodies are
-    answered 408 (or closed) once server.body_timeout_s has passed."""
+    answered 408 (or closed) once server.body_timeout_s has passed, slow heads closed."""
     port = production["port"]
     slow = SlowClients(port, SLOW_BODIES, SLOW_HEADS)
     try:
@@ -140,6 +140,8 @@ def test_slow_clients_hold_no_worker_and_get_408(production: dict) -> None:
         bodies = [answer for answer in slow.answers("body") if answer]  # b"": closed
         assert bodies and all(status_of(answer) == 408 for answer in bodies), set(bodies)
         assert all(b"nosniff" in answer.lower() for answer in bodies)
+        heads = slow.answers("head")  # closed by then (b""), or refused
+        assert all(status_of(answer) in (0, 400, 408) for answer in heads), set(heads)
     finally:
         slow.close()
     assert request(port, "/health")[0] == 200
