@@ -26,7 +26,7 @@ from publisher.web.about.routes import blueprint as about_blueprint
 from publisher.web.api.routes import blueprint as api_blueprint
 from publisher.web.context import EXTENSION, Lodpub
 from publisher.web.endpoint.routes import blueprint as endpoint_blueprint
-from publisher.web.http import caching, clients, limits, metrics, replay
+from publisher.web.http import caching, clients, limits, metrics, replay, security
 from publisher.web.lod.routes import blueprint as lod_blueprint
 from publisher.web.ops.routes import blueprint as ops_blueprint
 from publisher.web.site.routes import blueprint as site_blueprint
@@ -46,6 +46,7 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     # Metrics first: its clock starts before any refusal, and Flask runs after_request hooks
     # in reverse order, so its counting hook sees the final status set by caching's.
     metrics.install(app)
+    security.install(app)
     limits.install_body_limit(app, config)
     caching.install(
         app,

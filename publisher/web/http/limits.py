@@ -6,7 +6,12 @@
   request by the WSGI wrapper :func:`install`, in front of the representation cache, so an
   over-limit request never reaches it;
 - a body longer than ``limits.max_body_bytes`` → **413** (Flask's ``MAX_CONTENT_LENGTH``
-  also stops chunked bodies while they are read).
+  also stops chunked bodies while they are read; the production front reads them whole
+  first, ``publisher/front.py``);
+- more than one ``Host`` header (joined with "," by the server) → **400**: which host was
+  meant is ambiguous, and a cache in front could key on the other one.
+
+The same wrapper applies ``server.public_url`` (``links.public_site``) once the checks pass.
 
 The SPARQL endpoint adds ``limits.max_query_bytes`` for the query text itself. Every refusal
 is raised inside Flask, so the app's error handlers render it like any other error.
@@ -22,6 +27,8 @@ from flask import Flask, request
 
 from publisher.config import Config
 from publisher.web.context import problem
+from publisher.web.http.links import public_site
+from publisher.web.http.replay import REPLAY_ONLY
 
 REFUSED = "lodpub.refused"  # environ key: (status, detail) of a request over the limits
 
@@ -52,13 +59,18 @@ def install(app: Flask, config: Config) -> None:
     request over the limits skips the representation cache and is answered by the app's
     error handlers (the ``before_request`` hook raises the refusal)."""
     over_limits = request_limits(config)
+    public = public_site(config["server"].get("public_url"))
     checked_app = app.wsgi_app  # the representation cache, or Flask's own
     uncached = functools.partial(Flask.wsgi_app, app)
 
     def limited(environ: dict, start_response: Callable) -> Any:
         refused = over_limits(environ)
+        if public is not None:
+            public(environ)
         if refused is None:
             return checked_app(environ, start_response)
+        if environ.get(REPLAY_ONLY):
+            return None  # answered by the app, on a thread
         environ[REFUSED] = refused
         return uncached(environ, start_response)
 
@@ -73,6 +85,8 @@ def request_limits(config: Config) -> Callable[[dict], tuple[int, str] | None]:
     max_field = int(config["server"]["max_header_bytes"])
 
     def over_limits(environ: dict) -> tuple[int, str] | None:
+        if "," in environ.get("HTTP_HOST", ""):
+            return 400, "the request has more than one Host header"
         target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         if target:
             size = len(target)

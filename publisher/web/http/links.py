@@ -4,11 +4,16 @@ Every blueprint links to paths on the host the client used (``request.host_url``
 mount point), while RDF keeps the canonical IRIs under the configured base; the helpers
 here are the one place that turns a local path into a header-safe absolute URL, lists a
 document's variants as ``rel="alternate"`` and points truncated results at ``/limits``.
+
+Behind a reverse proxy, ``server.public_url`` names the site instead (:func:`public_site`):
+every request is then seen as made to that scheme, host and mount point, so ``Location``
+headers, links, the service description and cache keys never repeat a client's ``Host``.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from collections.abc import Callable
+from urllib.parse import quote, urlsplit
 
 from flask import request
 
@@ -32,6 +37,24 @@ def url_parts(environ: dict) -> tuple[str, ...]:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     )
+
+
+def public_site(public_url: str | None) -> Callable[[dict], None] | None:
+    """``server.public_url`` as a rewrite of a WSGI environ (None when it is not set); a
+    path in it is the mount point the proxy strips (``https://example.org/lod``)."""
+    if not public_url:
+        return None
+    parts = urlsplit(str(public_url))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ValueError(f"server.public_url: {public_url!r} is not an http(s) URL of a site")
+    scheme, host, mount = parts.scheme, parts.netloc, parts.path.rstrip("/")
+
+    def rewrite(environ: dict) -> None:
+        environ["wsgi.url_scheme"] = scheme
+        environ["HTTP_HOST"] = host
+        environ["SCRIPT_NAME"] = mount
+
+    return rewrite
 
 
 def root() -> str:
@@ -60,9 +83,7 @@ def format_variants(offers: tuple[Format, ...]) -> list[tuple[Format, str]]:
     return [(f, f"{request.base_url}?format={f.extension}") for f in offers]
 
 
-def link_value(
-    alternates: list[tuple[Format, str]], describes: str | None = None
-) -> str:
+def link_value(alternates: list[tuple[Format, str]], describes: str | None = None) -> str:
     """Every variant as ``rel="alternate"`` (the form rdflib's JSON-LD loader reads), and
     the thing a document is about as ``rel="describes"`` (RFC 6892)."""
     links = [f'<{url}>; rel="alternate"; type="{f.media_type}"' for f, url in alternates]
