@@ -33,6 +33,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
@@ -253,6 +254,13 @@ class Store(ABC):
     @abstractmethod
     def built_at(self) -> datetime:
         """When the data was built (timezone-aware UTC); the Last-Modified of every page."""
+
+    @property
+    def folder(self) -> Path | None:
+        """The build folder of the data being served, whose files (dumps, ontology,
+        catalogue) the server hands out, whatever ``dist`` points at now; None when it is
+        not on this machine (then ``dist`` is read as it is)."""
+        return None
 
     @abstractmethod
     def query(

@@ -147,7 +147,7 @@ def ontology(ext: str | None) -> Response:
         raise problem(404, f"the ontology is not available as .{ext}")
     fmt = mt.BY_EXTENSION[ext] if ext else _negotiate("ontology")
     shared = state()
-    dist, version = shared.config.path("dist_dir"), shared.store.version
+    dist, version = shared.dist(), shared.store.version
     memo = shared.memo("lod.ontology")
     try:
         if fmt is mt.HTML:

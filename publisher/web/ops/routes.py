@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from publisher.web.context import state
+from publisher.web.context import Lodpub, state
 from publisher.web.http.links import LIMITS_PATH, TRUNCATION_HEADER
 from publisher.web.http.metrics import registry
 
@@ -44,6 +44,14 @@ def health() -> Response:
     }
     if not ok:
         body["detail"] = f"the store did not answer a trivial query within {timeout:g} s"
+    unloaded = _unloaded_build(shared)
+    if unloaded:
+        body["dist_build"] = unloaded
+        body.setdefault(
+            "detail",
+            f"dist points at {unloaded}, which is not the build served: it was refused "
+            "(see the log) or the server has not been reloaded since (SIGHUP)",
+        )
     response = Response(
         json.dumps(body) + "\n", 200 if ok else 503, content_type="application/json"
     )
@@ -51,6 +59,20 @@ def health() -> Response:
     if not ok:
         response.headers["Retry-After"] = str(shared.config["limits"]["retry_after_s"])
     return response
+
+
+def _unloaded_build(shared: Lodpub) -> str | None:
+    """The folder name of the build ``dist`` points at when it is not the one loaded (a
+    build refused on reload keeps the old one serving); None when they agree, or when the
+    store has no build folder here (a remote store)."""
+    loaded = shared.store.folder
+    if loaded is None:
+        return None
+    try:
+        current = shared.config.path("dist_dir").resolve(strict=True)
+    except OSError:
+        return None
+    return None if current == loaded else current.name
 
 
 @blueprint.get("/ready")

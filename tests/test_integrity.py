@@ -1,0 +1,175 @@
+"""Build integrity, files of the loaded build, metrics through the CLI (both engines).
+
+``lodpub serve --workers 2`` runs as an operator starts it, *without*
+``PROMETHEUS_MULTIPROC_DIR`` in its environment, over a build whose manifest lists every
+file with its size and SHA-256 (as ``lodpub build`` writes it):
+
+- ``/metrics`` counts the requests of both workers;
+- a build whose ``dataset.nq`` was cut at a line boundary (it still parses) is refused on
+  reload, with a log line naming the file; the old build keeps serving, its dumps and its
+  ontology too (not the files of the build ``dist`` now points at), and ``/health`` says
+  which build ``dist`` points at;
+- a changed dump (same size, other bytes) is refused the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import production_server, request, write_dist
+from test_ops import metric
+
+from publisher import distdir
+from publisher.serve import ENGINES
+from publisher.store import StoreUnavailable
+from publisher.store.embedded import EmbeddedStore
+
+TRIPLES = 40  # things; two triples each
+ONTOLOGY = "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<urn:x:onto> a owl:Ontology .\n"
+
+
+def full_build(parent: Path, build_id: str) -> Path:
+    """A build folder as ``lodpub build`` leaves it: data, a dump, the ontology, and a
+    manifest listing each file's size and SHA-256 (fictional test data)."""
+    folder = write_dist(parent / f"stage-{build_id}", TRIPLES, build_id)
+    (folder / "dumps").mkdir()
+    (folder / "dumps" / "test.nq").write_bytes((folder / "dataset.nq").read_bytes())
+    (folder / "ontology").mkdir()
+    (folder / "ontology" / "smp.ttl").write_text(ONTOLOGY + f"# {build_id}\n", "utf-8")
+    return list_files(folder)
+
+
+def list_files(folder: Path) -> Path:
+    """(Re)write the manifest's file list from the files as they are now."""
+    manifest_path = folder / distdir.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest["files"] = {
+        str(path.relative_to(folder)): {
+            "bytes": path.stat().st_size,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "media_type": "application/octet-stream",
+        }
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != distdir.MANIFEST_FILE
+    }
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    return folder
+
+
+def cut_at_a_line(path: Path) -> None:
+    """Keep the first half of the file's lines: still valid N-Quads, half the data."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[: len(lines) // 2]))
+
+
+def copy_of(folder: Path, name: str) -> Path:
+    copy = folder.with_name(name)
+    shutil.copytree(folder, copy)
+    return copy
+
+
+# --- in one process -----------------------------------------------------------------------
+def test_a_build_cut_at_a_line_boundary_is_refused(tmp_path: Path) -> None:
+    good = full_build(tmp_path, "b0001")
+    EmbeddedStore(good).close()
+    cut = copy_of(good, "cut")
+    cut_at_a_line(cut / "dataset.nq")
+    with pytest.raises(StoreUnavailable, match=r"does not match its manifest.*dataset\.nq has"):
+        EmbeddedStore(cut)
+
+
+def test_a_changed_file_of_the_same_size_is_refused(tmp_path: Path) -> None:
+    changed = copy_of(full_build(tmp_path, "b0001"), "changed")
+    dump = changed / "dumps" / "test.nq"
+    data = bytearray(dump.read_bytes())
+    data[-3] = ord("X")
+    dump.write_bytes(bytes(data))
+    with pytest.raises(StoreUnavailable, match=r"dumps/test\.nq has changed.*SHA-256"):
+        EmbeddedStore(changed)
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    missing = copy_of(full_build(tmp_path, "b0001"), "missing")
+    (missing / "ontology" / "smp.ttl").unlink()
+    with pytest.raises(StoreUnavailable, match=r"ontology/smp\.ttl is missing"):
+        EmbeddedStore(missing)
+
+
+def test_a_manifest_without_files_is_loaded_as_it_is(tmp_path: Path) -> None:
+    """A dist made by hand (tests, older tools) lists no files: nothing to check."""
+    store = EmbeddedStore(write_dist(tmp_path / "dist", 5, "plain"))
+    assert store.count_triples() == 10
+    store.close()
+
+
+def test_a_build_is_found_by_its_id_beside_dist(tmp_path: Path) -> None:
+    """What a remote store serves files from: the build it holds, not the newest one."""
+    dist = tmp_path / "dist"
+    first = distdir.publish(full_build(tmp_path, "b0001"), dist)
+    second = distdir.publish(full_build(tmp_path, "b0002"), dist)
+    assert distdir.find_build(dist, "b0002") == second
+    assert distdir.find_build(dist, "b0001") == first
+    assert distdir.find_build(dist, "b0000") is None
+
+
+# --- the production server, as an operator starts it -------------------------------------
+@pytest.fixture(scope="module", params=ENGINES)
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[dict]:  # fmt: skip
+    folder = tmp_path_factory.mktemp(f"integrity-{request.param}")
+    dist = folder / "dist"
+    distdir.publish(full_build(folder, "b0001"), dist)
+    settings = f"dist_dir: {dist}\nlimits:\n  max_queries_per_client: 0\n"
+    with production_server(folder, settings, request.param, metrics_env=False) as info:
+        yield {**info, "dist": dist}
+
+
+def health(port: int) -> dict:
+    status, _headers, body = request(port, "/health")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_metrics_count_both_workers_without_a_preset_folder(served: dict) -> None:
+    port = served["port"]
+    for _ in range(30):
+        assert request(port, "/health")[0] == 200
+    status, _headers, body = request(port, "/metrics")
+    assert status == 200
+    text = body.decode()
+    assert metric(text, "lodpub_http_requests_total", route="/health") >= 30, text[-2000:]
+    assert "imported before the metrics folder" not in served["log"].read_text()
+
+
+def test_a_cut_build_is_refused_on_reload_and_the_old_files_stay(served: dict) -> None:
+    port, process, folder = served["port"], served["process"], served["folder"]
+    before = health(port)
+    assert before["build"] == "b0001" and before["triples"] == 2 * TRIPLES
+    dump = request(port, "/dumps/test.nq")
+    ontology = request(port, "/ontology.ttl")
+    assert dump[0] == 200 and ontology[0] == 200
+    # the same build, copied and cut at a line boundary: it still parses
+    cut = copy_of(full_build(folder, "b0002"), "cut-b0002")
+    cut_at_a_line(cut / "dataset.nq")
+    (cut / "dumps" / "test.nq").unlink()  # and its files are not there at all
+    (cut / "ontology" / "smp.ttl").unlink()
+    distdir.publish(cut, served["dist"])
+    process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while "does not match its manifest" not in served["log"].read_text():
+        assert time.monotonic() < deadline, served["log"].read_text()[-3000:]
+        time.sleep(0.2)
+    assert "dataset.nq has" in served["log"].read_text()
+    for _ in range(6):  # whichever worker answers
+        after = health(port)
+        assert after["build"] == "b0001" and after["triples"] == 2 * TRIPLES
+        assert after["dist_build"].startswith("b0002")
+        assert request(port, "/dumps/test.nq")[2] == dump[2]
+        assert request(port, "/ontology.ttl")[2] == ontology[2]
