@@ -9,7 +9,8 @@ file with its size and SHA-256 (as ``lodpub build`` writes it):
   reload, with a log line naming the file; the old build keeps serving, its dumps and its
   ontology too (not the files of the build ``dist`` now points at), and ``/health`` says
   which build ``dist`` points at;
-- a changed dump (same size, other bytes) is refused the same way.
+- a changed dump (same size, other bytes) is refused the same way;
+- a page asked with ``?utm_source=…`` is replayed by the representation cache.
 """
 
 from __future__ import annotations
@@ -146,6 +147,22 @@ def test_metrics_count_both_workers_without_a_preset_folder(served: dict) -> Non
     text = body.decode()
     assert metric(text, "lodpub_http_requests_total", route="/health") >= 30, text[-2000:]
     assert "imported before the metrics folder" not in served["log"].read_text()
+
+
+def test_a_tracking_parameter_is_served_from_the_cache(served: dict) -> None:
+    """``?utm_source=…`` does not make a page computed again (each worker keeps its own
+    cache: at most one miss per worker)."""
+    port = served["port"]
+    page = "/doc/id/test/s3.html"
+    first = request(port, page)
+    assert first[0] == 200
+    before = request(port, "/metrics")[2].decode()
+    for i in range(10):
+        assert request(port, f"{page}?utm_source=news{i}&fbclid={i}")[2] == first[2]
+    after = request(port, "/metrics")[2].decode()
+    hits = [metric(text, "lodpub_representation_cache_total", outcome="hit")
+            for text in (before, after)]  # fmt: skip
+    assert hits[1] - hits[0] >= 10 - 2, (hits, after[-3000:])
 
 
 def test_a_cut_build_is_refused_on_reload_and_the_old_files_stay(served: dict) -> None:

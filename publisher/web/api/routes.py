@@ -188,12 +188,11 @@ def request_values(query: nq.NamedQuery) -> dict[str, str]:
     shared link picks up ``utm_source`` or ``fbclid`` on the way, and ``format`` and a
     page-only ``lang`` are the page's own. A parameter given twice is refused rather than
     guessed; a bad value of a known one is refused when the query is bound."""
-    declared = {p.name for p in query.parameters}
     given: dict[str, str] = {}
-    for key in request.args:
-        if key not in declared:
-            continue
+    for key in (p.name for p in query.parameters):  # only these: the cache keys on them
         values = request.args.getlist(key)
+        if not values:
+            continue
         if len(values) > 1:
             raise problem(400, f"parameter {key!r} is given {len(values)} times", parameter=key)
         given[key] = values[0]
