@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import production_server, request, write_dist
+from support import BASE, LABEL, THING, production_server, request, write_dist
 from test_ops import metric
 
 from publisher import distdir
@@ -32,7 +32,19 @@ from publisher.serve import ENGINES
 from publisher.store import StoreUnavailable
 from publisher.store.embedded import EmbeddedStore
 
-TRIPLES = 40  # things; two triples each
+TRIPLES = 600  # things; two triples each, one to the hub and one from it
+HUB, HUB_LINK = THING + "-hub", BASE + "links-to"
+CAP = 20_000  # limits.max_result_bytes: the hub's documents and the named query exceed it
+QUERY = """#+ title: {it: Tutte le etichette, en: Every label}
+#+ description: {it: Dati di prova fittizi., en: Fictional test data.}
+#+ result:
+#+   rows: {it: una riga per cosa, en: one row per thing}
+#+   columns:
+#+     thing: {it: cosa, en: thing}
+#+     label: {it: etichetta, en: label}
+SELECT ?thing ?label WHERE { ?thing <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+ORDER BY ?thing
+"""
 ONTOLOGY = "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<urn:x:onto> a owl:Ontology .\n"
 
 
@@ -40,6 +52,12 @@ def full_build(parent: Path, build_id: str) -> Path:
     """A build folder as ``lodpub build`` leaves it: data, a dump, the ontology, and a
     manifest listing each file's size and SHA-256 (fictional test data)."""
     folder = write_dist(parent / f"stage-{build_id}", TRIPLES, build_id)
+    with (folder / "dataset.nq").open("a", encoding="utf-8") as data:  # a hub: all point at it
+        data.writelines(f"<{THING}{i}> <{HUB_LINK}> <{HUB}> <{BASE}graph/test> .\n"
+                        for i in range(TRIPLES))  # fmt: skip
+        data.writelines(f"<{HUB}> <{HUB_LINK}> <{THING}{i}> <{BASE}graph/test> .\n"
+                        for i in range(TRIPLES))  # fmt: skip
+        data.write(f'<{HUB}> <{LABEL}> "centro"@it <{BASE}graph/test> .\n')
     (folder / "dumps").mkdir()
     (folder / "dumps" / "test.nq").write_bytes((folder / "dataset.nq").read_bytes())
     (folder / "ontology").mkdir()
@@ -127,7 +145,12 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     folder = tmp_path_factory.mktemp(f"integrity-{request.param}")
     dist = folder / "dist"
     distdir.publish(full_build(folder, "b0001"), dist)
-    settings = f"dist_dir: {dist}\nlimits:\n  max_queries_per_client: 0\n"
+    (folder / "queries").mkdir()
+    (folder / "queries" / "all-labels.rq").write_text(QUERY, "utf-8")
+    settings = (
+        f"dist_dir: {dist}\nqueries_dir: {folder / 'queries'}\n"
+        f"limits:\n  max_queries_per_client: 0\n  max_result_bytes: {CAP}\n"
+    )
     with production_server(folder, settings, request.param, metrics_env=False) as info:
         yield {**info, "dist": dist}
 
@@ -168,7 +191,7 @@ def test_a_tracking_parameter_is_served_from_the_cache(served: dict) -> None:
 def test_a_cut_build_is_refused_on_reload_and_the_old_files_stay(served: dict) -> None:
     port, process, folder = served["port"], served["process"], served["folder"]
     before = health(port)
-    assert before["build"] == "b0001" and before["triples"] == 2 * TRIPLES
+    assert before["build"] == "b0001" and before["triples"] == 4 * TRIPLES + 1
     dump = request(port, "/dumps/test.nq")
     ontology = request(port, "/ontology.ttl")
     assert dump[0] == 200 and ontology[0] == 200
@@ -186,7 +209,44 @@ def test_a_cut_build_is_refused_on_reload_and_the_old_files_stay(served: dict) -
     assert "dataset.nq has" in served["log"].read_text()
     for _ in range(6):  # whichever worker answers
         after = health(port)
-        assert after["build"] == "b0001" and after["triples"] == 2 * TRIPLES
+        assert after["build"] == "b0001" and after["triples"] == 4 * TRIPLES + 1
         assert after["dist_build"].startswith("b0002")
         assert request(port, "/dumps/test.nq")[2] == dump[2]
         assert request(port, "/ontology.ttl")[2] == ontology[2]
+
+
+def truncation(headers: dict[str, str]) -> str | None:
+    """The X-Result-Truncated header (granian sends names in lower case)."""
+    return {name.lower(): value for name, value in headers.items()}.get("x-result-truncated")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml", "rows", "html"])
+def test_a_named_query_is_cut_at_the_byte_cap_and_says_so(served: dict, fmt: str) -> None:
+    status, headers, body = request(served["port"], f"/queries/all-labels?format={fmt}")
+    assert status == 200, body[:500]
+    assert len(body) <= CAP
+    assert truncation(headers) == f"true; max-bytes={CAP}", (headers, len(body))
+    if fmt == "json":
+        assert b"/limits" in body  # head.link, as /sparql does
+    if fmt == "html":
+        assert f"{CAP:,}".replace(",", ".").encode() in body and b'role="status"' in body
+        assert body.rstrip().endswith(b"</html>")
+
+
+@pytest.mark.parametrize("ext", ["ttl", "nt", "jsonld", "rdf", "html"])
+def test_a_page_is_cut_at_the_byte_cap_and_says_so(served: dict, ext: str) -> None:
+    path = HUB.replace(BASE, "/doc/")
+    status, headers, body = request(served["port"], f"{path}.{ext}")
+    assert status == 200, body[:500]
+    assert len(body) <= CAP
+    assert truncation(headers) == f"true; max-bytes={CAP}"
+    if ext in ("ttl", "nt"):
+        assert body.startswith(b"# truncated")
+    if ext == "html":  # a notice on the page, the page whole
+        assert b'role="status"' in body and body.rstrip().endswith(b"</html>")
+
+
+def test_small_answers_are_not_marked(served: dict) -> None:
+    for path in ("/doc/id/test/s3.ttl", "/doc/id/test/s3.html", "/queries"):
+        status, headers, _body = request(served["port"], path)
+        assert status == 200 and truncation(headers) is None

@@ -349,9 +349,10 @@ def open_store(config: Config) -> Store:
     return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
-# The guard and the nesting limit, so callers import them from here, not from an
-# implementation (the guard needs everything above).
+# The guard, the nesting limit and the truncation marker, so callers import them from here,
+# not from an implementation (they need everything above).
+from publisher.store.embedded import mark_truncated  # noqa: E402
 from publisher.store.guarded import guard  # noqa: E402
 from publisher.store.screen import too_deep  # noqa: E402
 
-__all__ = ["guard", "too_deep"]
+__all__ = ["guard", "mark_truncated", "too_deep"]
