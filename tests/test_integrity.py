@@ -28,9 +28,11 @@ from support import BASE, LABEL, THING, production_server, request, write_dist
 from test_ops import metric
 
 from publisher import distdir
+from publisher.config import load_config
 from publisher.serve import ENGINES
 from publisher.store import StoreUnavailable
 from publisher.store.embedded import EmbeddedStore
+from publisher.web.app import create_app
 
 TRIPLES = 600  # things; two triples each, one to the hub and one from it
 HUB, HUB_LINK = THING + "-hub", BASE + "links-to"
@@ -59,7 +61,8 @@ def full_build(parent: Path, build_id: str) -> Path:
                         for i in range(TRIPLES))  # fmt: skip
         data.write(f'<{HUB}> <{LABEL}> "centro"@it <{BASE}graph/test> .\n')
     (folder / "dumps").mkdir()
-    (folder / "dumps" / "test.nq").write_bytes((folder / "dataset.nq").read_bytes())
+    (folder / "dumps" / "test.nq").write_bytes((folder / "dataset.nq").read_bytes()
+                                               + f"# {build_id}\n".encode())  # fmt: skip
     (folder / "ontology").mkdir()
     (folder / "ontology" / "smp.ttl").write_text(ONTOLOGY + f"# {build_id}\n", "utf-8")
     return list_files(folder)
@@ -136,6 +139,24 @@ def test_a_build_is_found_by_its_id_beside_dist(tmp_path: Path) -> None:
     assert distdir.find_build(dist, "b0002") == second
     assert distdir.find_build(dist, "b0001") == first
     assert distdir.find_build(dist, "b0000") is None
+
+
+def test_a_remote_store_serves_the_files_of_the_build_it_holds(engines, load_into, tmp_path
+                                                              ) -> None:  # fmt: skip
+    """``lodpub load`` sent build b0001 to the engine; ``dist`` then moved on to b0002
+    (built, not loaded): the dumps served are b0001's, as the data is."""
+    dist = tmp_path / "dist"
+    first = distdir.publish(full_build(tmp_path, "b0001"), dist)
+    engine = engines.get("oxigraph", "integrity")
+    config = load_config(overrides={"dist_dir": str(dist), "store": engine.query_url},
+                         root=tmp_path)  # fmt: skip
+    load_into(engine, first, config)
+    distdir.publish(full_build(tmp_path, "b0002"), dist)
+    client = create_app(config).test_client()
+    reply = client.get("/dumps/test.nq")
+    assert reply.status_code == 200
+    assert reply.data == (first / "dumps" / "test.nq").read_bytes()
+    assert reply.data.endswith(b"# b0001\n")
 
 
 # --- the production server, as an operator starts it -------------------------------------
