@@ -131,7 +131,9 @@ def limits() -> Response:
             "room, a marker "
             "in the body: a head link to this document (SPARQL JSON and XML results) or a "
             "'# truncated' comment (Turtle, N-Triples, N-Quads, TriG, RDF/XML). CSV, TSV "
-            "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more.",
+            "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more. "
+            "Named queries (/queries/<name>) and pages (/doc/...) are cut at "
+            "max_result_bytes too, announced the same way (HTML pages: a notice on top).",
             "busy": "When a server process already runs its maximum of queries, or the "
             "running queries may use all of memory_total_mb, more get 503 with Retry-After. "
             "reserved_light_queries of each process's executors are kept for pages and "
