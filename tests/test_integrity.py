@@ -29,6 +29,7 @@ from test_ops import metric
 
 from publisher import distdir
 from publisher.config import load_config
+from publisher.load import LoadError, load
 from publisher.serve import ENGINES
 from publisher.store import StoreUnavailable
 from publisher.store.embedded import EmbeddedStore
@@ -122,6 +123,13 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     (missing / "ontology" / "smp.ttl").unlink()
     with pytest.raises(StoreUnavailable, match=r"ontology/smp\.ttl is missing"):
         EmbeddedStore(missing)
+
+
+def test_lodpub_load_refuses_a_cut_build_before_sending_anything(tmp_path: Path) -> None:
+    cut = copy_of(full_build(tmp_path, "b0001"), "cut")
+    cut_at_a_line(cut / "dataset.nq")
+    with pytest.raises(LoadError, match=r"does not match its manifest, nothing loaded"):
+        load(cut, "http://127.0.0.1:9/store", BASE)  # never contacted
 
 
 def test_a_manifest_without_files_is_loaded_as_it_is(tmp_path: Path) -> None:
