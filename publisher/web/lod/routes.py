@@ -61,6 +61,7 @@ from publisher.web.lod.describe import (
     term_labels,
 )
 from publisher.web.lod.kinds import page
+from publisher.web.lod.origin import Origin, origin
 from publisher.web.texts import LOD
 
 blueprint = Blueprint("lod", __name__)
@@ -120,9 +121,10 @@ def document(rest: str) -> Response:
     if fmt is mt.HTML:
         lang = negotiate_language()
         page_context(store, description)
+        whence = origin(store, iris, thing, lang)
         data, cut = capping.fit(
             range(len(description.triples)),
-            lambda kept: _html_document(description, len(kept), doc, lang, limit),
+            lambda kept: _html_document(description, len(kept), doc, lang, limit, whence),
             limit,
         )
         response = html_response(data, lang)
@@ -140,9 +142,10 @@ def document(rest: str) -> Response:
     return response
 
 
-def _html_document(description: Description, keep: int, doc: str, lang: str, limit: int
-                   ) -> bytes:  # fmt: skip
-    """The page of ``description`` showing its first ``keep`` triples (all: not cut)."""
+def _html_document(description: Description, keep: int, doc: str, lang: str, limit: int,
+                   whence: Origin | None) -> bytes:  # fmt: skip
+    """The page of ``description`` showing its first ``keep`` triples (all: not cut);
+    ``whence``: where its facts came from (``origin``)."""
     iris, store = _iris(), state().store
     cut = keep < len(description.triples)
     shown = cut_to(description, keep) if cut else description
@@ -150,6 +153,7 @@ def _html_document(description: Description, keep: int, doc: str, lang: str, lim
         (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
     )
     view, kind = page(shown, lang, iris, labels, links.root(), "lang" in request.args)
+    view["origin"] = whence
     if kind.name == "masterplan":
         figures.add_to_masterplan(view["facts"], iris.city_of(description.thing.value), lang)
     body = render_page(
