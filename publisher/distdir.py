@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -192,6 +193,73 @@ def reading(dist: Path) -> Iterator[Path]:
         held.close()
 
 
+def check_files(folder: Path, manifest: dict) -> list[str]:
+    """What differs between the files of a build and what its manifest lists (each file's
+    size, then its SHA-256): a copy cut at a line boundary still parses, so only this
+    catches it. Empty when they all match, or when the manifest lists no files (a build
+    made by hand). Reads every byte once, in 1 MB blocks (hashing releases the GIL, so it
+    can run beside the store's load: docs/operations.md has the cost)."""
+    listed = manifest.get("files") or {}
+    problems = [_size_problem(folder, name, entry) for name, entry in listed.items()]
+    found = [problem for problem in problems if problem]
+    if found:
+        return found
+    for name, entry in listed.items():
+        try:
+            sha256 = _sha256(folder / name)
+        except OSError as exc:
+            found.append(f"{name} cannot be read ({exc.strerror or exc})")
+            continue
+        if sha256 != entry.get("sha256"):
+            found.append(f"{name} has changed since the build (its SHA-256 differs)")
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _size_problem(folder: Path, name: str, entry: dict) -> str | None:
+    path = folder / name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return f"{name} is missing"
+    if path.is_symlink() or not path.is_file():
+        return f"{name} is not a plain file"
+    if size != entry.get("bytes"):
+        return f"{name} has {size:,} bytes, the manifest says {entry.get('bytes')}"
+    return None
+
+
+def find_build(dist: Path, build_id: str) -> Path | None:
+    """The folder of build ``build_id``: the one ``dist`` points at, or one kept beside it
+    (the previous build, pinned ones); None when it is gone. A remote store serves the
+    build ``lodpub load`` sent it, which need not be the one ``dist`` points at now."""
+    dist = Path(dist)
+    try:
+        current = dist.resolve(strict=True)
+    except OSError:
+        current = None
+    builds = _builds(published_path(dist))
+    name = _safe_name(build_id)
+    candidates = [current] if current else []
+    if name and builds.is_dir():
+        candidates += sorted(builds.glob(f"{name}*"))
+    for folder in candidates:
+        try:
+            manifest = json.loads((folder / MANIFEST_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and str(manifest.get("build_id")) == build_id:
+            return folder
+    return None
+
+
 def is_stale(config: Config) -> bool:
     """True when dist/ is missing, was built for another base IRI, or any input is newer."""
     manifest_path = config.path("dist_dir") / MANIFEST_FILE
@@ -237,8 +305,12 @@ def _build_name(folder: Path) -> str:
         build_id = str(json.loads((folder / MANIFEST_FILE).read_text("utf-8"))["build_id"])
     except (OSError, ValueError, KeyError, TypeError):
         build_id = ""
+    return _safe_name(build_id) or f"build-{uuid.uuid4().hex[:12]}"
+
+
+def _safe_name(build_id: str) -> str:
     safe = "".join(c for c in build_id if c.isascii() and (c.isalnum() or c in "-_."))
-    return safe.lstrip(".") or f"build-{uuid.uuid4().hex[:12]}"
+    return safe.lstrip(".")
 
 
 def _link_target(dist: Path) -> Path | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from publisher import distdir
 from publisher.store.remote import LODPUB, XSD_DATETIME, build_graph, gsp_url, union_graph
 
 
@@ -111,6 +112,10 @@ def load(
         manifest = json.loads((dist / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LoadError(f"{dist}/manifest.json: {exc}: run `lodpub build` first") from None
+    problems = distdir.check_files(dist, manifest)  # a cut dataset.nq still parses
+    if problems:
+        raise LoadError(f"{dist} does not match its manifest, nothing loaded: "
+                        + "; ".join(problems[:3]))  # fmt: skip
     graphs: dict[str, list[ox.Triple]] = {}
     try:
         for quad in ox.parse(path=str(dist / "dataset.nq"), format=ox.RdfFormat.N_QUADS):

@@ -91,12 +91,18 @@ def request(
 
 
 @contextmanager
-def production_server(folder: Path, settings: str, engine: str, workers: int = 2) -> Iterator[dict]:
+def production_server(
+    folder: Path, settings: str, engine: str, workers: int = 2, metrics_env: bool = True
+) -> Iterator[dict]:
     """``lodpub serve --workers N --engine E`` as an operator starts it, with ``settings``
-    (YAML, ``server.port`` added) written to ``folder/lodpub.yaml``; stopped afterwards."""
+    (YAML, ``server.port`` added) written to ``folder/lodpub.yaml``; stopped afterwards.
+    ``metrics_env=False``: no ``PROMETHEUS_MULTIPROC_DIR`` given (the server makes its own)."""
     port = free_port()
     metrics_dir = folder / "metrics"
     metrics_dir.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    if metrics_env:
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     values = yaml.safe_load(settings) or {}
     values.setdefault("server", {})["port"] = port
     config = folder / "lodpub.yaml"
@@ -107,7 +113,7 @@ def production_server(folder: Path, settings: str, engine: str, workers: int = 2
          "--workers", str(workers), "--engine", engine],
         cwd=folder,  # no data/ here: dist/ is never "stale", nothing is rebuilt
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        env=env,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

@@ -177,3 +177,56 @@ def test_cache_can_be_turned_off(fixture_dist):
         close = getattr(shared(app).store, "close", None)
         if close is not None:
             close()
+
+
+PAGE = "/doc/id/testcity/masterplan.html"
+THING = "/id/testcity/masterplan"
+
+
+def test_parameters_a_page_does_not_read_do_not_bypass_the_cache(cached):
+    """``?utm_source=x`` (any parameter a page ignores) is the same page: a hit, with the
+    same body, and the page's language link does not carry it."""
+    _app, client, store = cached
+    first = client.get(PAGE + "?utm_source=first")
+    assert first.status_code == 200
+    assert b"utm_source" not in first.data
+    queries, hits = store.queries, events("hit")
+    for value in ("a", "b", "c"):
+        assert client.get(f"{PAGE}?utm_source={value}&fbclid=z").data == first.data
+    assert client.get(PAGE).data == first.data
+    assert store.queries == queries and events("hit") == hits + 4
+
+
+def test_parameters_a_page_reads_still_key_it(cached):
+    _app, client, _store = cached
+    italian = client.get(f"{PAGE}?lang=it&utm_source=a")
+    english = client.get(f"{PAGE}?lang=en&utm_source=a")
+    assert italian.headers["Content-Language"] == "it"
+    assert english.headers["Content-Language"] == "en"
+    hits = events("hit")
+    assert client.get(f"{PAGE}?lang=en").data == english.data
+    assert client.get(f"{PAGE}?utm_source=b&lang=it").data == italian.data
+    assert events("hit") == hits + 2
+
+
+def test_a_parameter_learned_later_keeps_the_answers_apart(cached):
+    """What a path's answers read only grows: the HTML redirect reads ``lang``, the Turtle
+    one does not; an answer kept before is never given to a request with another ``lang``."""
+    _app, client, _store = cached
+    assert client.get(f"{THING}?format=html").headers["Location"].endswith(".html")
+    assert client.get(f"{THING}?format=ttl&utm_source=a").headers["Location"].endswith(".ttl")
+    english = client.get(f"{THING}?format=html&lang=en")
+    assert english.headers["Location"].endswith(".html?lang=en")
+    hits = events("hit")
+    assert client.get(f"{THING}?format=ttl&lang=en").headers["Location"].endswith(".ttl")
+    assert client.get(f"{THING}?format=html").headers["Location"].endswith(".html")
+    assert events("hit") == hits + 1  # the Turtle one is computed again: the key grew
+
+
+def test_sparql_keys_on_the_whole_query_string(cached):
+    """The endpoint reads the raw query string: every parameter keys it, as before."""
+    _app, client, store = cached
+    client.get(SELECT, headers={"Accept": RESULTS_JSON})
+    queries = store.queries
+    client.get(SELECT + "&utm_source=a", headers={"Accept": RESULTS_JSON})
+    assert store.queries == queries + 1

@@ -33,6 +33,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
@@ -254,6 +255,13 @@ class Store(ABC):
     def built_at(self) -> datetime:
         """When the data was built (timezone-aware UTC); the Last-Modified of every page."""
 
+    @property
+    def folder(self) -> Path | None:
+        """The build folder of the data being served, whose files (dumps, ontology,
+        catalogue) the server hands out, whatever ``dist`` points at now; None when it is
+        not on this machine (then ``dist`` is read as it is)."""
+        return None
+
     @abstractmethod
     def query(
         self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
@@ -341,9 +349,10 @@ def open_store(config: Config) -> Store:
     return guard(EmbeddedStore(config.path("dist_dir"), base_iri=config.base_iri), config)
 
 
-# The guard and the nesting limit, so callers import them from here, not from an
-# implementation (the guard needs everything above).
+# The guard, the nesting limit and the truncation marker, so callers import them from here,
+# not from an implementation (they need everything above).
+from publisher.store.embedded import mark_truncated  # noqa: E402
 from publisher.store.guarded import guard  # noqa: E402
 from publisher.store.screen import too_deep  # noqa: E402
 
-__all__ = ["guard", "too_deep"]
+__all__ = ["guard", "mark_truncated", "too_deep"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -228,18 +229,29 @@ class EmbeddedStore(Store):
             self._pin = distdir.pin(Path(dist_dir))
         except FileNotFoundError:
             raise StoreUnavailable(f"{dist_dir} not found: run `lodpub build` first") from None
-        self.folder = self._pin.folder
-        self._manifest = _read_manifest(self.folder / MANIFEST_FILE)
+        self._folder = self._pin.folder
+        self._manifest = _read_manifest(self._folder / MANIFEST_FILE)
         self._base_iri = base_iri
         self._store = ox.Store()
-        dataset = self.folder / DATASET_FILE
+        dataset = self._folder / DATASET_FILE
         if not dataset.is_file():
             raise StoreUnavailable(f"{dataset} not found: run `lodpub build` first")
         before = _resident_bytes()
-        try:
-            self._store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
-        except SyntaxError as exc:
-            raise StoreUnavailable(f"{dataset} is not valid N-Quads: {exc}") from exc
+        # Every file against the manifest, hashed on a thread while pyoxigraph loads (both
+        # release the GIL): a cut or changed build is refused, never served half.
+        with ThreadPoolExecutor(1, thread_name_prefix="build-check") as pool:
+            checked = pool.submit(distdir.check_files, self._folder, self._manifest)
+            try:
+                self._store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+            except SyntaxError as exc:
+                raise StoreUnavailable(f"{dataset} is not valid N-Quads: {exc}") from exc
+            problems = checked.result()
+        if problems:
+            raise StoreUnavailable(
+                f"build {self._manifest['build_id']} in {self._folder} does not match its "
+                f"manifest, refused: {'; '.join(problems[:3])}"
+                + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            )
         # The union default graph, materialised (see the module docstring).
         self._store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
         self._memory_mb = max(0, _resident_bytes() - before) // (1024 * 1024)
@@ -251,6 +263,10 @@ class EmbeddedStore(Store):
     @property
     def version(self) -> str:
         return self._version
+
+    @property
+    def folder(self) -> Path:
+        return self._folder
 
     @property
     def built_at(self) -> datetime:

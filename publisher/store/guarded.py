@@ -53,6 +53,7 @@ import math
 import pickle
 import weakref
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from publisher.mediatypes import BY_NAME, Format
@@ -172,6 +173,10 @@ class GuardedStore(Store):
     @property
     def built_at(self) -> datetime:
         return self.inner.built_at
+
+    @property
+    def folder(self) -> Path | None:
+        return self.inner.folder
 
     def count_triples(self, graph: str | None = None) -> int:
         return self.inner.count_triples(graph)

@@ -49,6 +49,7 @@ import threading
 import time
 import urllib.error
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +57,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper import SPARQLExceptions as swe
 
+from publisher import distdir
 from publisher.mediatypes import Format
 from publisher.store import (
     Capped,
@@ -160,8 +162,11 @@ class RemoteStore(Store):
         refresh_s: float = 10.0,
         engine_timeout: bool = True,
         per_client: int = 0,
+        dist: Path | None = None,
     ) -> None:
         self.query_url = query_url
+        self.dist = dist
+        self._folders: dict[str, Path | None] = {}  # build id -> its folder under dist
         self.base_iri = base_iri
         self.auth = auth
         self.timeout_s = timeout_s
@@ -199,6 +204,7 @@ class RemoteStore(Store):
             queue_wait_s=float(limits["queue_wait_s"]),
             retry_after_s=int(limits["retry_after_s"]),
             per_client=int(limits["max_queries_per_client"]),
+            dist=config.root / str(config.values["dist_dir"]),  # the link, not resolved
         )
 
     # --- what the build says -------------------------------------------------------------
@@ -254,6 +260,22 @@ class RemoteStore(Store):
     @property
     def built_at(self) -> datetime:
         return self._build_info()["built_at"]
+
+    @property
+    def folder(self) -> Path | None:
+        """The build the endpoint holds (by its build id), when ``dist`` or a build kept
+        beside it is that build; None otherwise, or while the endpoint cannot say."""
+        if self.dist is None:
+            return None
+        try:
+            version = self.version
+        except StoreError:
+            return None
+        found = self._folders.get(version)
+        if version not in self._folders or (found is not None and not found.is_dir()):
+            found = distdir.find_build(self.dist, version)
+            self._folders = {version: found}
+        return found
 
     def graphs(self) -> tuple[str, ...]:
         return self._build_info()["graphs"]

@@ -27,6 +27,7 @@ from publisher.web.api.routes import blueprint as api_blueprint
 from publisher.web.context import EXTENSION, Lodpub
 from publisher.web.endpoint.routes import blueprint as endpoint_blueprint
 from publisher.web.http import caching, clients, limits, metrics, replay, security
+from publisher.web.http.parameters import TrackingRequest
 from publisher.web.lod.routes import blueprint as lod_blueprint
 from publisher.web.ops.routes import blueprint as ops_blueprint
 from publisher.web.site.routes import blueprint as site_blueprint
@@ -41,6 +42,7 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
     """A WSGI app over ``store`` (default: the embedded store over ``dist_dir``)."""
     clients.trusted_proxies(config["server"])  # a wrong value stops the start, with its name
     app = Flask(__name__, static_folder=None)  # site/ serves static files, fingerprinted
+    app.request_class = TrackingRequest  # the cache keys answers on the parameters read
     shared = Lodpub(config=config, store=store or open_store(config), software_version=_version())
     app.extensions[EXTENSION] = shared
     # Metrics first: its clock starts before any refusal, and Flask runs after_request hooks

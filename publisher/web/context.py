@@ -20,6 +20,7 @@ blueprints, never the other way round).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -40,6 +41,12 @@ class Lodpub:
     store: Store
     software_version: str
     memos: dict[str, Memo] = field(default_factory=dict)
+
+    def dist(self) -> Path:
+        """The build folder whose files are served (dumps, ontology, catalogue): the one
+        the store loaded, even while ``dist`` points at a newer build that failed to load;
+        ``dist_dir`` as it is when the store has no folder here."""
+        return self.store.folder or self.config.path("dist_dir")
 
     def memo(self, name: str, size: int = 32) -> Memo:
         """The app's cache called ``name`` (made on first use; see ``publisher.web.memo``)."""

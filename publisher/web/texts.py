@@ -19,6 +19,8 @@ SITE: dict[str, dict[str, str]] = {
         "site_name": "Masterplan smart city in Linked Open Data",
         "tagline": "I piani delle città, con le loro fonti, come dati aperti collegati",
         "skip": "Vai al contenuto principale",
+        "cut": "Questa pagina ne mostra solo una parte: intera supererebbe il limite di {n} "
+        "byte per risposta del server. I dati completi sono nei dump e nell'endpoint SPARQL.",
         "nav_label": "Menu principale",
         "nav_home": "Home",
         "nav_queries": "Domande pronte",
@@ -47,6 +49,8 @@ SITE: dict[str, dict[str, str]] = {
         "site_name": "Smart-city masterplans as Linked Open Data",
         "tagline": "Cities' plans, with their sources, as linked open data",
         "skip": "Skip to the main content",
+        "cut": "This page shows only part of it: in full it would exceed this server's limit "
+        "of {n} bytes per answer. The complete data is in the dumps and the SPARQL endpoint.",
         "nav_label": "Main menu",
         "nav_home": "Home",
         "nav_queries": "Ready-made questions",

@@ -57,7 +57,7 @@ CONTEXT_MAX_AGE_S = 86400
 
 # --- shared helpers ---------------------------------------------------------------------
 def _dist() -> Path:
-    return state().config.path("dist_dir")
+    return state().dist()
 
 
 def _memo() -> Memo:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,8 +36,10 @@ from publisher.web.api import compare as comparison
 from publisher.web.api import tables
 from publisher.web.api.openapi import document as openapi_document
 from publisher.web.context import problem, state
+from publisher.web.http import capping
 from publisher.web.http.caching import representation_etag, vary_on
 from publisher.web.http.html import html_response, render_page
+from publisher.web.http.links import limits_url
 from publisher.web.http.negotiation import (
     NotAcceptableFormat,
     UnknownFormat,
@@ -47,8 +50,7 @@ from publisher.web.http.negotiation import (
     format_tokens,
     negotiate_language,
 )
-from publisher.web.http.questions import context, loaded
-from publisher.web.http.questions import run as run_query
+from publisher.web.http.questions import context, loaded, run_capped
 from publisher.web.texts import COMPARE, QUERIES
 
 blueprint = Blueprint("api", __name__)
@@ -138,9 +140,11 @@ def run(name: str) -> Response:
         lang = negotiate_language()
         if query.parameters and any(p.name == PAGE_LANGUAGE for p in query.parameters):
             given.setdefault(PAGE_LANGUAGE, lang)
+    limit = capping.max_bytes()
+    cut = False
     try:
         if fmt is mt.HTML or fmt is ROWS_JSON:
-            bound, table = run_query(query, given)
+            bound, table, cut = run_capped(query, given, limit)
         else:
             bound = query.bind(given, context())
     except nq.ParameterError as exc:
@@ -149,18 +153,39 @@ def run(name: str) -> Response:
         return html_page(query, lang, given, None, str(exc), status=400)
     if fmt is mt.HTML:
         assert lang is not None
-        response = html_page(query, lang, bound.values, (bound, table), None)
+        response, more = html_table_page(query, lang, bound, table, cut, limit)
     elif fmt is ROWS_JSON:
-        body = json.dumps(
-            {"query": name, "parameters": bound.values, "rows": table.records()},
-            ensure_ascii=False,
-            indent=2,
-        )
-        response = Response(body, content_type=ROWS_JSON.media_type)
+
+        def rows_json(rows: Sequence[list]) -> bytes:
+            records = Table(table.columns, list(rows)).records()
+            body = {"query": name, "parameters": bound.values, "rows": records}
+            return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+
+        data, more = capping.fit(table.rows, rows_json, limit)
+        response = Response(data, content_type=ROWS_JSON.media_type)
     else:
         result = state().store.query(bound.sparql)
-        response = Response(result.serialize(fmt), content_type=content_type(fmt))
+        capped = result.serialize_capped(fmt, None, limits_url(), limit or None)
+        response = Response(capped.data, content_type=content_type(fmt))
+        more = capped.truncated
+    if cut or more:
+        capping.announce(response, limit)
     return finish(response, current.signature)
+
+
+def html_table_page(
+    query: nq.NamedQuery, lang: str, bound: nq.BoundQuery, table: Table, cut: bool, limit: int
+) -> tuple[Response, bool]:
+    """The query's page with as many rows as fit in ``limit`` bytes; a cut table says so."""
+
+    def page(rows: Sequence[list]) -> bytes:
+        shown = Table(table.columns, list(rows))
+        noted = limit if cut or len(rows) < len(table.rows) else None
+        response = html_page(query, lang, bound.values, (bound, shown), None, cut_at=noted)
+        return response.get_data()
+
+    data, more = capping.fit(table.rows, page, limit)
+    return html_response(data, lang), more
 
 
 @blueprint.get("/compare")
@@ -215,12 +240,11 @@ def request_values(query: nq.NamedQuery) -> dict[str, str]:
     shared link picks up ``utm_source`` or ``fbclid`` on the way, and ``format`` and a
     page-only ``lang`` are the page's own. A parameter given twice is refused rather than
     guessed; a bad value of a known one is refused when the query is bound."""
-    declared = {p.name for p in query.parameters}
     given: dict[str, str] = {}
-    for key in request.args:
-        if key not in declared:
-            continue
+    for key in (p.name for p in query.parameters):  # only these: the cache keys on them
         values = request.args.getlist(key)
+        if not values:
+            continue
         if len(values) > 1:
             raise problem(400, f"parameter {key!r} is given {len(values)} times", parameter=key)
         given[key] = values[0]
@@ -262,8 +286,10 @@ def html_page(
     outcome: tuple[nq.BoundQuery, Table] | None,
     error: str | None,
     status: int = 200,
+    cut_at: int | None = None,
 ) -> Response:
-    """The query's page: form, result table, other formats and how to reproduce it."""
+    """The query's page: form, result table, other formats and how to reproduce it
+    (``cut_at``: the table was cut at that many bytes)."""
     root = request.script_root
     filled = {k: v for k, v in values.items() if v not in (None, "")}
     defaults = {p.name: p.default for p in query.parameters}
@@ -287,6 +313,7 @@ def html_page(
             for f in RESULT_FORMATS
             if f is not mt.HTML
         ],
+        cut_at=cut_at,
         curl="curl -H 'Accept: text/csv' " + shlex.quote(url),
         command=" ".join(
             ["lodpub query", query.name]

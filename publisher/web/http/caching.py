@@ -33,6 +33,7 @@ from werkzeug.http import parse_etags
 
 from publisher.store import Store
 from publisher.web.http.links import TRUNCATION_HEADER, url_parts
+from publisher.web.http.parameters import EVERY
 from publisher.web.http.replay import CACHEABLE, cacheable
 
 ALLOW_ORIGIN = "*"
@@ -151,8 +152,10 @@ def install(
             _validators(response, store_of(), software_version, max_age_s)
         if cacheable(request.method, response):
             rule = request.url_rule
+            used = getattr(request, "parameters_used", lambda: EVERY)()
             request.environ[CACHEABLE] = (
                 rule.rule if rule is not None else "(unmatched)",
                 request.endpoint or "",
+                used,
             )
         return response

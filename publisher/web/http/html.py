@@ -25,6 +25,7 @@ from publisher.web.context import state
 from publisher.web.http.assets import asset_url
 from publisher.web.http.links import local, root
 from publisher.web.http.negotiation import LANGUAGES, content_type
+from publisher.web.http.parameters import TrackedArgs
 from publisher.web.texts import SITE
 
 LANGUAGE_PARAMETER = "lang"
@@ -122,7 +123,10 @@ def render_page(
 def _in_language(lang: str, here: str | None) -> str:
     if here is not None:
         return f"{local(here)}?{LANGUAGE_PARAMETER}={lang}"
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k != LANGUAGE_PARAMETER]
+    # the parameters this page used (others, such as utm_source, are not part of it)
+    args = request.args
+    used = args.used_items() if isinstance(args, TrackedArgs) else args.items(multi=True)
+    kept = [(k, v) for k, v in used if k != LANGUAGE_PARAMETER]
     query = urlencode([*kept, (LANGUAGE_PARAMETER, lang)])
     return f"{root()}{request.path}?{query}"
 

@@ -58,9 +58,19 @@ def context() -> nq.Context:
 
 def run(query: nq.NamedQuery, given: dict[str, str]) -> tuple[nq.BoundQuery, Table]:
     """Bind ``given`` (raises ``nq.ParameterError``), run, and read the rows back."""
+    bound, table, _cut = run_capped(query, given, None)
+    return bound, table
+
+
+def run_capped(
+    query: nq.NamedQuery, given: dict[str, str], max_bytes: int | None
+) -> tuple[nq.BoundQuery, Table, bool]:
+    """:func:`run`, reading back only the rows whose SPARQL JSON fits in ``max_bytes``
+    (whole rows); the last value says whether rows were left out."""
     bound = query.bind(given, context())
     result = state().store.query(bound.sparql)
-    return bound, Table.from_json(json.loads(result.serialize(mt.RESULTS_JSON)))
+    capped = result.serialize_capped(mt.RESULTS_JSON, None, None, max_bytes or None)
+    return bound, Table.from_json(json.loads(capped.data)), capped.truncated
 
 
 def sparql_text(sparql: str) -> str:

@@ -1,14 +1,15 @@
 """The representation cache: a WSGI middleware that replays finished ``GET`` answers.
 
 A finished ``GET`` answer (200, 301, 303) is kept in memory, per worker process, keyed by
-data version, request URL (scheme, host, raw target) and the values of the request headers
-its ``Vary`` names, the way an HTTP cache keys it. The next ``GET`` or ``HEAD`` with the same
-key is replayed byte for byte (status, every header — ETag, truncation marker, CORS, Vary —
-and body) without Flask, the query executor or the serialiser; a conditional one is answered
-304 from the stored ETag / Last-Modified before any body is computed. Bounded by
-``cache.representation_max_bytes`` (least recently used first); emptied when the data
-version changes. Not kept: POST, errors, ``no-store``, ``Vary: *``, streamed or file
-responses, bodies above ``cache.representation_max_entry_bytes``.
+data version, request URL (scheme, host, raw path, and of the query string only the
+parameters the answers of that path read: ``parameters``, so ``?utm_source=x`` is a hit)
+and the values of the request headers its ``Vary`` names, the way an HTTP cache keys it.
+The next ``GET`` or ``HEAD`` with the same key is replayed byte for byte (status, every
+header — ETag, truncation marker, CORS, Vary — and body) without Flask, the query executor
+or the serialiser; a conditional one is answered 304 from the stored ETag / Last-Modified
+before any body is computed. Bounded by ``cache.representation_max_bytes`` (least recently
+used first); emptied when the data version changes. Not kept: POST, errors, ``no-store``,
+``Vary: *``, streamed or file responses, bodies above ``cache.representation_max_entry_bytes``.
 ``lodpub_representation_cache_total`` counts hits, 304s from the cache, misses and stores.
 
 ``caching``'s hook marks the answers that may be kept (:data:`CACHEABLE`); request limits
@@ -30,6 +31,7 @@ from werkzeug.http import parse_date, parse_etags, remove_entity_headers
 
 from publisher.store import StoreError
 from publisher.web.http.links import url_parts
+from publisher.web.http.parameters import EVERY, Used, merged, query_key
 
 # environ key: answer only from memory, or return None without calling the app (the
 # production front asks this on its event loop before it hands a request to a thread)
@@ -113,6 +115,8 @@ class RepresentationCache:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._vary: dict[tuple, tuple[str, ...]] = {}  # URL key -> environ names it varies on
         self._variants: dict[tuple, set[tuple]] = {}  # URL key -> its stored header values
+        self._parameters: dict[tuple, Used] = {}  # path -> the parameters its answers read
+        self._per_path: dict[tuple, int] = {}  # path -> entries kept
         self._size = 0
         self._version: str | None = None
         self._version_read = 0.0  # time.monotonic() when version_of() last answered
@@ -140,8 +144,7 @@ class RepresentationCache:
         except StoreError:  # which build? unknown (a remote endpoint is down): the app answers
             return self.app(environ, start_response)
         self._version_read = time.monotonic()
-        url = _url_key(environ)
-        entry = self._lookup(version, url, environ)
+        entry = self._lookup(version, environ)
         if entry is not None:
             return self._replay(entry, environ, start_response, method, started)
         CACHE_EVENTS.labels("miss").inc()
@@ -152,7 +155,7 @@ class RepresentationCache:
             # Compute the full answer once (so it can be kept), then answer 304 from it.
             plain = {k: v for k, v in environ.items() if k not in _CONDITIONALS}
             result = self(plain, lambda status, headers, exc_info=None: None)
-            entry = self._lookup(version, url, environ)
+            entry = self._lookup(version, environ)
             if entry is not None:
                 close = getattr(result, "close", None)
                 if close is not None:
@@ -176,7 +179,7 @@ class RepresentationCache:
             if close is not None:
                 close()
         if len(body) <= self.max_entry_bytes:
-            self._store(version, url, environ, captured[0], captured[1], body, marked)
+            self._store(version, environ, captured[0], captured[1], body, marked)
         return [body]
 
     def replay_only(self, environ: dict, start_response: Callable) -> list[bytes] | None:
@@ -192,18 +195,26 @@ class RepresentationCache:
         ):
             return None
         started = time.perf_counter()
-        entry = self._lookup(version, _url_key(environ), environ)
+        entry = self._lookup(version, environ)
         if entry is None:
             return None
         return self._replay(entry, environ, start_response, method, started)
 
     # --- internals
-    def _lookup(self, version: str, url: tuple, environ: dict) -> _Entry | None:
+    def _url(self, environ: dict) -> tuple:
+        """The URL part of the key (lock held): the path, and the query string narrowed to
+        the parameters this path's answers read so far (all of it for a path not seen)."""
+        path = _path_key(environ)
+        used = self._parameters.get(path, EVERY)
+        return (path, query_key(environ.get("QUERY_STRING", ""), used))
+
+    def _lookup(self, version: str, environ: dict) -> _Entry | None:
         with self._lock:
             if version != self._version:
                 self._forget_all()
                 self._version = version
                 return None
+            url = self._url(environ)
             names = self._vary.get(url)
             if names is None:
                 return None
@@ -216,12 +227,11 @@ class RepresentationCache:
     def _store(
         self,
         version: str,
-        url: tuple,
         environ: dict,
         status: str,
         headers: list[tuple[str, str]],
         body: bytes,
-        marked: tuple[str, str],
+        marked: tuple[str, str, Used],
     ) -> None:
         values = {name.lower(): value for name, value in headers}
         vary = tuple(
@@ -229,12 +239,13 @@ class RepresentationCache:
             for name in values.get("vary", "").split(",")
             if name.strip()
         )
-        key = (url, tuple(environ.get(name) for name in vary))
+        varied = tuple(environ.get(name) for name in vary)
         size = (
             len(body)
             + sum(len(n) + len(v) for n, v in headers)
-            + sum(len(str(part)) for part in url)
-            + sum(len(v or "") for v in key[1])
+            + sum(len(str(part)) for part in _path_key(environ))
+            + len(environ.get("QUERY_STRING", ""))
+            + sum(len(v or "") for v in varied)
             + _ENTRY_OVERHEAD
         )
         if size > self.max_bytes:
@@ -253,25 +264,35 @@ class RepresentationCache:
             endpoint=marked[1],
             size=size,
         )
+        path = _path_key(environ)
         with self._lock:
             if version != self._version:
                 return  # the data changed while this was computed
+            # What this path's answers read only grows, so a lookup never narrows the key
+            # below what a kept answer depended on.
+            known = self._parameters.get(path, marked[2])
+            used = merged(known, marked[2])
+            url = (path, query_key(environ.get("QUERY_STRING", ""), used))
+            key = (url, varied)
             if key in self._entries:
                 self._drop(key)
             if self._vary.get(url) != vary:
                 # The URL now varies on other headers: drop its variants stored before.
-                for values in list(self._variants.get(url, ())):
-                    self._drop((url, values))
+                for stored in list(self._variants.get(url, ())):
+                    self._drop((url, stored))
                 self._vary[url] = vary
+            self._parameters[path] = used
             self._entries[key] = entry
-            self._variants.setdefault(url, set()).add(key[1])
+            self._variants.setdefault(url, set()).add(varied)
+            self._per_path[path] = self._per_path.get(path, 0) + 1
             self._size += size
             while self._size > self.max_bytes and self._entries:
                 self._drop(next(iter(self._entries)))
         CACHE_EVENTS.labels("store").inc()
 
     def _drop(self, key: tuple) -> None:
-        """Remove one entry (lock held); a URL without entries left forgets its Vary."""
+        """Remove one entry (lock held); a URL without entries left forgets its Vary, a
+        path without entries the parameters its answers read."""
         url, values = key
         self._size -= self._entries.pop(key).size
         variants = self._variants[url]
@@ -279,9 +300,16 @@ class RepresentationCache:
         if not variants:
             del self._variants[url]
             self._vary.pop(url, None)
+        path = url[0]
+        self._per_path[path] -= 1
+        if not self._per_path[path]:
+            del self._per_path[path]
+            self._parameters.pop(path, None)
 
     def _forget_all(self) -> None:
         self._entries.clear()
+        self._parameters.clear()
+        self._per_path.clear()
         self._vary.clear()
         self._variants.clear()
         self._size = 0
@@ -305,10 +333,11 @@ class RepresentationCache:
             self.observe(entry.route, entry.endpoint, method, status, entry.headers, seconds)
 
 
-def _url_key(environ: dict) -> tuple:
-    # The raw target too: /id/a%2Fb and /id/a/b have the same PATH_INFO, not the same
+def _path_key(environ: dict) -> tuple:
+    # The raw path too: /id/a%2Fb and /id/a/b have the same PATH_INFO, not the same
     # answer (resources refuses encoded slashes; granian's environ has no raw target).
-    return (*url_parts(environ), environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    return (*url_parts(environ)[:4], raw.split("?", 1)[0])
 
 
 def _not_modified_environ(environ: dict, entry: _Entry) -> bool:

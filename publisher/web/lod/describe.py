@@ -227,6 +227,13 @@ def document_triples(description: Description, iris: Iris) -> list[ox.Triple]:
     return sorted(description.triples + extra, key=_reading_order(description.thing))
 
 
+def cut_to(description: Description, keep: int) -> Description:
+    """The description with only its first ``keep`` triples in reading order (the
+    resource's own statements first): what a page capped at a byte size shows."""
+    ordered = sorted(description.triples, key=_reading_order(description.thing))
+    return Description(description.thing.value, ordered[:keep])
+
+
 def _reading_order(thing: ox.NamedNode):
     """Sort key: the resource first, then other IRIs, then blank nodes (Turtle groups by
     subject only when a subject's triples are adjacent)."""

@@ -44,16 +44,24 @@ from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
 from publisher.web.context import problem, state
-from publisher.web.http import links
+from publisher.web.http import capping, links
 from publisher.web.http.html import html_response, render_page
 from publisher.web.http.labels import external_labels
 from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
 from publisher.web.lod import figures
 from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
-from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
+from publisher.web.lod.describe import (
+    Description,
+    cut_to,
+    describe,
+    document_triples,
+    exists,
+    page_context,
+    term_labels,
+)
 from publisher.web.lod.kinds import page
-from publisher.web.lod.origin import origin
+from publisher.web.lod.origin import Origin, origin
 from publisher.web.texts import LOD
 
 blueprint = Blueprint("lod", __name__)
@@ -109,34 +117,56 @@ def document(rest: str) -> Response:
     description = describe(store, thing)
     if not description.exists:
         raise _not_found(thing)
+    limit = capping.max_bytes()
     if fmt is mt.HTML:
         lang = negotiate_language()
         page_context(store, description)
-        keep = "lang" in request.args
-        labels = state().memo("lod.term_labels", 1).get(
-            (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
+        whence = origin(store, iris, thing, lang)
+        data, cut = capping.fit(
+            range(len(description.triples)),
+            lambda kept: _html_document(description, len(kept), doc, lang, limit, whence),
+            limit,
         )
-        view, kind = page(description, lang, iris, labels, links.root(), keep)
-        view["origin"] = origin(store, iris, thing, lang)
-        if kind.name == "masterplan":
-            figures.add_to_masterplan(view["facts"], iris.city_of(thing), lang)
-        body = render_page(
-            kind.template,
-            lang,
-            LOD,
-            here=doc + ".html",
-            twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
-            page=view,
-            alternates=links.variants(doc, offers),
-        )
-        response = html_response(body, lang)
+        response = html_response(data, lang)
     else:
-        data = serialize(document_triples(description, iris), fmt)
-        response = Response(data, content_type=content_type(fmt))
+        triples = document_triples(description, iris)
+        data, cut = capping.fit(triples, lambda kept: serialize(list(kept), fmt), limit)
+        response = Response(
+            capping.marked(data, fmt, limit) if cut else data, content_type=content_type(fmt)
+        )
+    if cut:
+        capping.announce(response, limit)
     _link(response, doc, describes=thing)
     if parsed.extension is None:
         response.headers["Content-Location"] = links.absolute(f"{doc}.{fmt.extension}")
     return response
+
+
+def _html_document(description: Description, keep: int, doc: str, lang: str, limit: int,
+                   whence: Origin | None) -> bytes:  # fmt: skip
+    """The page of ``description`` showing its first ``keep`` triples (all: not cut);
+    ``whence``: where its facts came from (``origin``)."""
+    iris, store = _iris(), state().store
+    cut = keep < len(description.triples)
+    shown = cut_to(description, keep) if cut else description
+    labels = state().memo("lod.term_labels", 1).get(
+        (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
+    )
+    view, kind = page(shown, lang, iris, labels, links.root(), "lang" in request.args)
+    view["origin"] = whence
+    if kind.name == "masterplan":
+        figures.add_to_masterplan(view["facts"], iris.city_of(description.thing.value), lang)
+    body = render_page(
+        kind.template,
+        lang,
+        LOD,
+        here=doc + ".html",
+        twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
+        page=view,
+        alternates=links.variants(doc, mt.DOCUMENT_OFFERS),
+        cut_at=limit if cut else None,
+    )
+    return body.encode("utf-8")
 
 
 @blueprint.get("/ontology", defaults={"ext": None})
@@ -149,7 +179,7 @@ def ontology(ext: str | None) -> Response:
         raise problem(404, f"the ontology is not available as .{ext}")
     fmt = mt.BY_EXTENSION[ext] if ext else _negotiate("ontology")
     shared = state()
-    dist, version = shared.config.path("dist_dir"), shared.store.version
+    dist, version = shared.dist(), shared.store.version
     memo = shared.memo("lod.ontology")
     try:
         if fmt is mt.HTML:

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from publisher.web.context import state
+from publisher.web.context import Lodpub, state
 from publisher.web.http.links import LIMITS_PATH, TRUNCATION_HEADER
 from publisher.web.http.metrics import registry
 
@@ -44,6 +44,14 @@ def health() -> Response:
     }
     if not ok:
         body["detail"] = f"the store did not answer a trivial query within {timeout:g} s"
+    unloaded = _unloaded_build(shared)
+    if unloaded:
+        body["dist_build"] = unloaded
+        body.setdefault(
+            "detail",
+            f"dist points at {unloaded}, which is not the build served: it was refused "
+            "(see the log) or the server has not been reloaded since (SIGHUP)",
+        )
     response = Response(
         json.dumps(body) + "\n", 200 if ok else 503, content_type="application/json"
     )
@@ -51,6 +59,20 @@ def health() -> Response:
     if not ok:
         response.headers["Retry-After"] = str(shared.config["limits"]["retry_after_s"])
     return response
+
+
+def _unloaded_build(shared: Lodpub) -> str | None:
+    """The folder name of the build ``dist`` points at when it is not the one loaded (a
+    build refused on reload keeps the old one serving); None when they agree, or when the
+    store has no build folder here (a remote store)."""
+    loaded = shared.store.folder
+    if loaded is None:
+        return None
+    try:
+        current = shared.config.path("dist_dir").resolve(strict=True)
+    except OSError:
+        return None
+    return None if current == loaded else current.name
 
 
 @blueprint.get("/ready")
@@ -109,7 +131,9 @@ def limits() -> Response:
             "room, a marker "
             "in the body: a head link to this document (SPARQL JSON and XML results) or a "
             "'# truncated' comment (Turtle, N-Triples, N-Quads, TriG, RDF/XML). CSV, TSV "
-            "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more.",
+            "and JSON-LD only have the header. Use LIMIT/OFFSET or the dumps for more. "
+            "Named queries (/queries/<name>) and pages (/doc/...) are cut at "
+            "max_result_bytes too, announced the same way (HTML pages: a notice on top).",
             "busy": "When a server process already runs its maximum of queries, or the "
             "running queries may use all of memory_total_mb, more get 503 with Retry-After. "
             "reserved_light_queries of each process's executors are kept for pages and "
