@@ -116,8 +116,11 @@ class CityPipeline:
     """Reads, converts, validates and (when ``dumps_dir`` is given) writes one city at a
     time; one per process, so the shapes are loaded and compiled once."""
 
-    def __init__(self, base_iri: str, shapes_dir: Path, engine: str | None = None) -> None:
+    def __init__(
+        self, base_iri: str, shapes_dir: Path, engine: str | None = None, publisher: str = ""
+    ) -> None:
         self.iris = Iris(base_iri)
+        self.publisher = publisher  # config publisher.name: who makes its own classification
         self.validator = Validator(load_shapes(shapes_dir), engine)
 
     def __call__(self, folder: Path, dumps_dir: Path | None) -> CityOutcome:
@@ -136,7 +139,7 @@ class CityPipeline:
             lap("read")
             return CityOutcome(folder, None, exc.problems, [], [], 0, timings)
         lap("read")
-        located = city_graph(city, self.iris)
+        located = city_graph(city, self.iris, self.publisher)
         lap("rdf")
         problems = self.validator.check_city(located)
         lap("validate")
@@ -186,9 +189,9 @@ def _fewer_collections() -> Iterator[None]:
 _pipeline: CityPipeline | None = None
 
 
-def _start_worker(base_iri: str, shapes_dir: Path, engine: str) -> None:
+def _start_worker(base_iri: str, shapes_dir: Path, engine: str, publisher: str) -> None:
     global _pipeline
-    _pipeline = CityPipeline(base_iri, shapes_dir, engine)
+    _pipeline = CityPipeline(base_iri, shapes_dir, engine, publisher)
     gc.freeze()  # the process's whole life is this build: see _fewer_collections
     gc.set_threshold(*GC_THRESHOLDS)
 
@@ -322,7 +325,9 @@ class Builder:
                         self.joiner.close()
                         self.joiner = _Joiner(self.joiner.dumps_dir)
             if not outcomes:
-                pipeline = CityPipeline(self.config.base_iri, shapes_dir, engine)
+                pipeline = CityPipeline(
+                    self.config.base_iri, shapes_dir, engine, self.config["publisher"]["name"]
+                )
                 self.validator = pipeline.validator
                 outcomes = self._gather((pipeline(f, dumps_dir) for f in folders),
                                         len(folders))
@@ -339,7 +344,8 @@ class Builder:
             # spawn, not fork: a build may run inside a threaded server.
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.config.base_iri, self.config.path("shapes_dir"), engine),
+            initargs=(self.config.base_iri, self.config.path("shapes_dir"), engine,
+                      self.config["publisher"]["name"]),
         ) as pool:
             chunk = max(1, min(8, len(folders) // (workers * 8)))
             jobs = [(folder, dumps_dir) for folder in folders]

@@ -22,8 +22,6 @@ from publisher.rdf import (
     DCTERMS,
     EU_THEME,
     FOAF,
-    ISTAT_CITY,
-    ISTAT_VALID_FROM,
     OWL,
     PROV,
     RDF,
@@ -36,6 +34,7 @@ from publisher.rdf import (
     Subject,
     Term,
     Terms,
+    city_place,
     date,
     date_time,
     integer,
@@ -254,7 +253,7 @@ class _Catalog:
         node = ox.BlankNode()
         self.g.add((node, RDF.type, DCTERMS.Location))
         self.g.add((node, LOCN.geographicName, _lit(city.name.get("it", city.key), "it")))
-        self.g.add((node, RDFS.seeAlso, ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]))
+        self.g.add((node, RDFS.seeAlso, city_place(city)))
         return node
 
     def distribution(self, dataset: URIRef, dump: DumpFile, licence: URIRef) -> None:

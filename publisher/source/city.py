@@ -13,6 +13,7 @@ from publisher.source.checks import (
     Checker,
     Invalid,
     as_bool,
+    as_date,
     as_istat,
     required_fields,
     yaml_fields,
@@ -40,7 +41,7 @@ SOURCE_FIELDS = ("id", *yaml_fields(SourceDoc))
 FIGURE_FIELDS = (*yaml_fields(Figure), *AMOUNT_FIELDS, "source")
 PHASE_FIELDS = (*yaml_fields(Phase), "sources")
 MASTERPLAN_FIELDS = (*yaml_fields(Masterplan), "sources", "figures", "phases")
-CITY_FIELDS = ("name", "istat", "municipality", "sources")
+CITY_FIELDS = ("name", "istat", "istat_valid_from", "municipality", "sources")
 SCHEME_FIELDS = ("label", "sources")
 SUBTHEME_FIELDS = ("id", *yaml_fields(Theme), "sources")
 THEME_FIELDS = (*SUBTHEME_FIELDS, "subthemes")
@@ -317,6 +318,7 @@ def read_city(folder: Path) -> City:
         folder=folder,
         name=c.text(city_fields.get("name"), require_it=True),
         istat=c.scalar(city_fields.get("istat"), as_istat, "an ISTAT code") or "",
+        istat_valid_from=c.scalar(city_fields.get("istat_valid_from"), as_date, "a date"),
         municipality=c.key(city_fields.get("municipality")) or "",
         city_sources=c.keys(city_fields.get("sources")),
         city_origin=city_node.origin if city_node else Origin(folder, 1, "city"),
