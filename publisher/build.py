@@ -270,6 +270,15 @@ class _Joiner:
             self.hashes[extension].update(data)
             self.sizes[extension] += len(data)
 
+    def add_graph(self, quads: list[ox.Quad]) -> None:
+        """A graph that is no city's (the vocabulary), after the cities: the every-city dumps
+        are then complete, so a reader offline can answer label questions too."""
+        for extension, out in self.files.items():
+            data = ox_serialize(quads, format=BY_EXTENSION[extension].rdf_format) or b""
+            out.write(data)
+            self.hashes[extension].update(data)
+            self.sizes[extension] += len(data)
+
     def close(self) -> None:
         for out in self.files.values():
             out.close()
@@ -391,8 +400,12 @@ class Builder:
             for extension, size, sha256 in outcome.dumps:
                 name, fmt = f"{outcome.key}.{extension}", BY_EXTENSION[extension]
                 dump_files.append(DumpFile(outcome.key, name, fmt, size, sha256))
+        with self.phase("ontology"):  # what is left of it
+            graph = ox.NamedNode(self.iris.graph(VOCABULARY_GRAPH))
+            vocabulary = _in_graph(ontology.result(), graph)
         with self.phase("combine"):
             assert self.joiner is not None
+            self.joiner.add_graph(vocabulary)
             self.joiner.close()
             for fmt in ALL_DUMP_FORMATS:
                 size, digest = self.joiner.sizes[fmt.extension], self.joiner.hashes[fmt.extension]
@@ -400,8 +413,6 @@ class Builder:
                 dump_files.append(DumpFile(ALL_CITIES, name, fmt, size, digest.hexdigest()))
         for dump in dump_files:
             self.known[f"dumps/{dump.filename}"] = {"bytes": dump.byte_size, "sha256": dump.sha256}
-        with self.phase("ontology"):  # what is left of it
-            vocabulary = ontology.result()
         with self.phase("catalog"), ThreadPoolExecutor(1) as thread:
             self.say("catalogue: writing and validating")
             info = BuildInfo(
@@ -421,8 +432,8 @@ class Builder:
             self.known[CATALOG_FILE] = _digest(data)
             with self.phase("store"):
                 self.say(f"{STORE_FILE}: writing")
-                extra = _in_graph(vocabulary, ox.NamedNode(self.iris.graph(VOCABULARY_GRAPH)))
-                extra += _in_graph(catalog, ox.NamedNode(self.iris.graph(CATALOG_GRAPH)))
+                # all.nq already ends with the vocabulary graph: add the catalogue.
+                extra = _in_graph(catalog, ox.NamedNode(self.iris.graph(CATALOG_GRAPH)))
                 self._store(tmp, ox_serialize(extra, format=RdfFormat.N_QUADS) or b"")
                 (tmp / CONTEXT_FILE).write_text(
                     json.dumps(jsonld_context(), indent=2), encoding="utf-8"
@@ -430,7 +441,7 @@ class Builder:
             problems = [p for p in checked.result() if p.is_violation]
             if problems:
                 raise BuildError([f"catalogue: {p}" for p in problems])
-        return sum(outcome.triples for outcome in outcomes) + len(extra)
+        return sum(outcome.triples for outcome in outcomes) + len(vocabulary) + len(extra)
 
     def _store(self, tmp: Path, tail: bytes) -> None:
         """dataset.nq: all.nq (copied by the kernel; its sha256 carried on) and ``tail``."""
