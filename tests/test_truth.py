@@ -370,3 +370,90 @@ def test_iris_module_maps_the_ontologys_sub_iris() -> None:
     assert iris.local_path("https://w3id.org/smartcity-masterplan/ontology/alignments") == (
         "ontology/alignments"
     )
+
+
+# --- every external IRI exists in its vocabulary --------------------------------------------
+VOCABULARIES = ROOT / "tests" / "fixtures" / "vocabularies"
+OWN = (BASE, "https://w3id.org/smartcity-masterplan/")  # checked by tests/test_ontology.py
+# The one term missing from its official file: DCAT-AP_IT's OWL declares it with https
+# (tests/fixtures/vocabularies/README.md).
+UPSTREAM_TYPOS = {"http://dati.gov.it/onto/dcatapit#Catalog"}
+AXIOMS = {str(RDFS.subClassOf), str(RDFS.subPropertyOf), str(RDFS.domain), str(RDFS.range),
+          "http://www.w3.org/2002/07/owl#annotatedTarget", str(SKOS.closeMatch),
+          str(SKOS.exactMatch), str(SKOS.broadMatch), str(SKOS.narrowMatch),
+          str(SKOS.relatedMatch), "http://www.w3.org/2002/07/owl#equivalentClass",
+          "http://www.w3.org/2002/07/owl#equivalentProperty"}
+
+
+def _term_lists() -> dict[str, set[str]]:
+    lists: dict[str, set[str]] = {}
+    for path in sorted(VOCABULARIES.glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        namespace = lines[0].removeprefix("# ").strip()
+        lists.setdefault(namespace, set()).update(
+            line for line in lines[1:] if line and not line.startswith("#"))
+    return lists
+
+
+def _namespace(iri: str, lists: dict[str, set[str]]) -> str | None:
+    found = [ns for ns in lists if iri.startswith(ns)]
+    return max(found, key=len) if found else None
+
+
+def _terms_used(path: Path, values: bool) -> set[str]:
+    """Predicates, classes, datatypes and axiom targets; with ``values``, every IRI object."""
+    used: set[str] = set()
+    for q in ox.parse(path=str(path)):
+        used.add(q.predicate.value)
+        o = q.object
+        if isinstance(o, ox.Literal):
+            used.add(o.datatype.value)
+        elif isinstance(o, ox.NamedNode) and (
+            values
+            or q.predicate.value == str(RDF.type)
+            # axioms of the ontology and alignments, not a city theme's (values) mappings
+            or (q.predicate.value in AXIOMS and not q.subject.value.startswith(BASE + "id/"))
+        ):
+            used.add(o.value)
+    return used
+
+
+@pytest.mark.parametrize("which", ["la_dist", "demo_dist"])
+def test_every_external_iri_exists_in_its_vocabulary(which: str, request) -> None:
+    """Each term from another vocabulary is in that vocabulary's term list; with the real
+    data (not the fictional cities, whose codes are made up) every code-list value too:
+    EU data themes, file types, languages, EuroVoc, the OntoPiA city and licence."""
+    dist: Path = request.getfixturevalue(which)
+    lists = _term_lists()
+    real = which == "la_dist"
+    used = _terms_used(dist / "dataset.nq", values=real)
+    checked, unknown, missing = 0, set(), set()
+    for iri in sorted(used):
+        if iri.startswith(OWN) or iri in UPSTREAM_TYPOS:
+            continue
+        namespace = _namespace(iri, lists)
+        if namespace is None:
+            if iri in used - _terms_used(dist / "dataset.nq", values=False):
+                continue  # a value outside any listed vocabulary: a web page, a mailbox
+            unknown.add(iri)
+            continue
+        if iri == namespace:  # the vocabulary itself (vann:preferredNamespaceUri, …)
+            continue
+        checked += 1
+        if iri[len(namespace):] not in lists[namespace]:
+            missing.add(iri)
+    assert not unknown, f"terms of vocabularies without a term list: {sorted(unknown)}"
+    assert not missing, f"not in their vocabulary: {sorted(missing)}"
+    assert checked > (150 if real else 100)
+
+
+def test_the_term_lists_would_catch_a_made_up_term() -> None:
+    lists = _term_lists()
+    assert "Catalog" not in lists["http://dati.gov.it/onto/dcatapit#"]  # the upstream typo
+    assert "Membership" in lists["http://www.w3.org/ns/org#"]
+    assert "TimeIndexedRole" in lists["https://w3id.org/italia/onto/RO/"]
+    assert "forAgent" not in lists["https://w3id.org/italia/onto/RO/"]  # RO-aligns' mistake
+    assert "PublicOrganisation" in lists["http://data.europa.eu/m8g/"]
+    assert "PublicOrganization" not in lists["http://data.europa.eu/m8g/"]
+    assert "011015-(1948-01-01)" in lists[
+        "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/cities/"]
