@@ -457,3 +457,13 @@ def test_the_term_lists_would_catch_a_made_up_term() -> None:
     assert "PublicOrganization" not in lists["http://data.europa.eu/m8g/"]
     assert "011015-(1948-01-01)" in lists[
         "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/cities/"]
+
+
+def test_the_committees_membership_is_unknown_not_unpublished(la: Dataset) -> None:
+    """The sources consulted do not give it; that does not mean nobody published it."""
+    city = la.graph(URIRef(BASE + "graph/laspezia"))
+    notes = {n.language: str(n) for n in city.objects(
+        URIRef(LA + "organisation/comitato-indirizzo"), SKOS.note)}
+    assert "non risulta dalle fonti consultate" in notes["it"]
+    assert "not known from the sources consulted" in notes["en"]
+    assert "non è pubblicata" not in notes["it"]
