@@ -472,8 +472,10 @@ class _Writer:
             concept = self.vocab("osservatorio-theme", key)
             self.add(node, SMP.osservatorioTheme, concept, theme, "osservatorio_themes")
             self.add(node, SKOS.closeMatch, concept, theme, "osservatorio_themes")
+        # EuroVoc microthesauri are skos:ConceptSchemes: a SKOS mapping to one would make it
+        # a skos:Concept too (the two are disjoint), so the theme names them as subjects.
         for number in theme.eurovoc:
-            self.add(node, SKOS.relatedMatch, EUROVOC[number], theme, "eurovoc")
+            self.add(node, DCTERMS.subject, EUROVOC[number], theme, "eurovoc")
         if theme.work_table:
             self.work_table(theme, node)
 

@@ -124,7 +124,7 @@ def theme(b: PageBuilder) -> dict[str, Any]:
         "narrower": by_label([b.link(n) for n in dict.fromkeys(narrower)]),
         "eu_themes": b.links(x, P(SMP.euDataTheme)),
         "osservatorio": b.links(x, P(SMP.osservatorioTheme)),
-        "eurovoc": b.links(x, P(SKOS.relatedMatch)),
+        "eurovoc": b.links(x, P(DCTERMS.subject)),
         "actions": by_label([b.link(s) for s in b.d.subjects(P(DCTERMS.subject), x)]),
         "tables": by_label([b.link(s) for s in b.d.subjects(P(ORG.purpose), x)]),
         "note": b.literal(x, P(SKOS.editorialNote)),
