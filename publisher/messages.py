@@ -225,6 +225,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "it": "min è maggiore di max",
     },
     "id.duplicate": {"en": "duplicate id '{key}'", "it": "id ripetuto '{key}'"},
+    "source.classification": {
+        "en": "'{key}' is the publisher's own classification, which the build writes: "
+        "use another id and type for a source",
+        "it": "'{key}' è la classificazione di chi pubblica, che scrive la build: usa un "
+        "altro id e un altro tipo per una fonte",
+    },
     "ref.source": {
         "en": "no source in sources.yaml with id '{key}'",
         "it": "in sources.yaml non c'è una fonte con id '{key}'",

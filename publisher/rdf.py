@@ -37,6 +37,7 @@ from publisher.source import (
     Text,
     Theme,
 )
+from publisher.source.city import CLASSIFICATION
 from publisher.source.vocabulary import pref_labels
 
 
@@ -80,7 +81,6 @@ def city_place(city: City) -> ox.NamedNode:
 
 # The publisher's own classification (theme mappings, public-body typing): a source of its
 # own, generated, so that no page presents it as what the plan's sources say.
-CLASSIFICATION = "publisher-classification"
 MAPPING_TYPES = ("controlled-vocabulary", CLASSIFICATION)
 CLASSIFICATION_TITLE = {
     "it": "Classificazione di chi pubblica: corrispondenze dei temi e tipi di ente",

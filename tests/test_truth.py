@@ -470,3 +470,20 @@ def test_the_committees_membership_is_unknown_not_unpublished(la: Dataset) -> No
     assert "non risulta dalle fonti consultate" in notes["it"]
     assert "not known from the sources consulted" in notes["en"]
     assert "non è pubblicata" not in notes["it"]
+
+
+@pytest.mark.parametrize("slot", ["type", "id"])
+def test_the_yaml_cannot_write_the_publishers_classification(tmp_path: Path, slot: str) -> None:
+    """It is the build's: a source in sources.yaml with its id or type is refused, with
+    the file and line."""
+    from test_data_entry import problems_of, write_city
+
+    city = write_city(tmp_path, {("sources.yaml", "type"): "publisher-classification"})
+    if slot == "id":
+        path = city / "sources.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "type: publisher-classification", "type: web-page").replace(
+            "id: fonte", "id: publisher-classification"), encoding="utf-8")
+    found = problems_of(city)
+    assert any("sources.yaml:" in p and "publisher's own classification" in p
+               for p in found), found

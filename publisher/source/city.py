@@ -41,6 +41,7 @@ SOURCE_FIELDS = ("id", *yaml_fields(SourceDoc))
 FIGURE_FIELDS = (*yaml_fields(Figure), *AMOUNT_FIELDS, "source")
 PHASE_FIELDS = (*yaml_fields(Phase), "sources")
 MASTERPLAN_FIELDS = (*yaml_fields(Masterplan), "sources", "figures", "phases")
+CLASSIFICATION = "publisher-classification"  # the source the build generates, never the YAML
 CITY_FIELDS = ("name", "istat", "istat_valid_from", "municipality", "sources")
 SCHEME_FIELDS = ("label", "sources")
 SUBTHEME_FIELDS = ("id", *yaml_fields(Theme), "sources")
@@ -98,6 +99,10 @@ def _parse_sources(c: Checker, root: Node) -> dict[str, SourceDoc]:
         record = SourceDoc(
             **{**_record_base(c, item, f, key), "sources": []}, **c.fields(SourceDoc, f)
         )
+        # The build writes the publisher's classification itself (publisher/rdf.py).
+        if key == CLASSIFICATION or record.type == CLASSIFICATION:
+            c.fail(item.origin, "source.classification", key=CLASSIFICATION)
+            continue
         _add_unique(c, result, key, record, f.get("id"))
     return result
 
