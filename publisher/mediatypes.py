@@ -115,6 +115,8 @@ RESULTS_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, R
 # get HTML (graphs only, no datasets).
 DOCUMENT_OFFERS: tuple[Format, ...] = (TURTLE, HTML, JSONLD, RDFXML, NTRIPLES)
 ALL_FORMATS: tuple[Format, ...] = (HTML, *RDF_FORMATS, *RESULTS_FORMATS)
+# Everything a SPARQL query can answer in, whatever its form.
+QUERY_FORMATS: tuple[Format, ...] = (*RESULTS_FORMATS, *RDF_FORMATS)
 
 BY_EXTENSION: dict[str, Format] = {f.extension: f for f in ALL_FORMATS}
 BY_NAME: dict[str, Format] = {f.name: f for f in ALL_FORMATS}
@@ -124,6 +126,13 @@ BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in ALL_FORMATS}
 def rdf_offers() -> tuple[Format, ...]:
     """The document offers that are RDF (the twins of an HTML page)."""
     return tuple(f for f in DOCUMENT_OFFERS if f is not HTML)
+
+
+def with_page(offers: tuple[Format, ...]) -> tuple[Format, ...]:
+    """A query's result formats and, last, the HTML page for people (``/sparql``): last, so
+    only a client that names ``text/html`` gets it; ``*/*`` and ``text/*`` still get the
+    first result format of their kind."""
+    return (*offers, HTML)
 
 
 def lookup(token: str) -> Format | None:

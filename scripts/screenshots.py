@@ -14,6 +14,7 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -25,6 +26,18 @@ from publisher.build import build  # noqa: E402
 from publisher.config import load_config  # noqa: E402
 from publisher.web.app import create_app  # noqa: E402
 
+EDITOR_QUERY = """PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX smp: <https://w3id.org/smartcity-masterplan/ontology#>
+SELECT ?theme (COUNT(DISTINCT ?action) AS ?actions)
+WHERE {
+  ?city smp:themeScheme ?scheme .
+  ?theme skos:inScheme ?scheme .
+  ?action dct:subject ?theme ; dct:isPartOf ?city .
+}
+GROUP BY ?theme
+ORDER BY DESC(?actions)
+LIMIT 8"""
 # file name -> (data folder, path, height at most on a desktop)
 SHOTS = {
     "home": ("data", "/", 1800),
@@ -33,6 +46,7 @@ SHOTS = {
     "demo-masterplan-charts": ("examples", "/id/demo-city/masterplan", 2600),
     "query-with-chart": ("examples", "/queries/actions-per-theme?city=demo-city", 2000),
     "search": ("examples", "/search?q=mobilit", 1200),
+    "sparql-editor": ("examples", "/sparql?" + urlencode({"query": EDITOR_QUERY}), 1900),
 }
 PHONE_HEIGHT = 1600  # the first two screens of a phone
 

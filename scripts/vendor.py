@@ -15,6 +15,12 @@ Lora, Roboto Mono) but declares none of them; its JavaScript ``loadFonts()`` wou
 inline ``<style>``, which the policy forbids, so the ``@font-face`` rules are a file here.
 Only WOFF2 is copied: every browser the kit supports reads it.
 
+The SPARQL editor (CodeMirror 6 and its SPARQL mode) ships as ES modules, so its parts
+(``vendor/codemirror.js``) are bundled with esbuild (pinned with the rest) into one
+minified script, ``codemirror/codemirror.min.js``, that defines ``window.CM``; the
+licence of every package that went into it is collected in ``codemirror/LICENSES.txt``
+(from esbuild's metafile, so a new dependency cannot be left out).
+
 To move to a new version: change the version in ``vendor/package.json``, run
 ``npm install --package-lock-only --ignore-scripts`` in ``vendor/``, then this script, and
 look at the pages (``make screenshots``).
@@ -62,12 +68,15 @@ FONTS = (
         (700, "italic", "700italic"),
     )),
 )  # fmt: skip
+EDITOR = "codemirror"
+EDITOR_ENTRY = PINS / "codemirror.js"
 SOURCE_MAP = re.compile(rb"\n?/\*# sourceMappingURL=[^*]*\*/\s*$")
 
 
 def install(folder: Path) -> Path:
-    """``npm ci`` of the pinned files in ``folder``; returns its node_modules."""
-    for name in ("package.json", "package-lock.json"):
+    """``npm ci`` of the pinned files in ``folder`` (with the editor's entry file, so that
+    esbuild finds the packages from it); returns its node_modules."""
+    for name in ("package.json", "package-lock.json", EDITOR_ENTRY.name):
         shutil.copy2(PINS / name, folder / name)
     subprocess.run(
         ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=folder, check=True
@@ -116,9 +125,44 @@ def copy(modules: Path) -> list[Path]:
     return written
 
 
+def bundle(modules: Path) -> list[Path]:
+    """The SPARQL editor's script (esbuild, no eval, ES2020) and its packages' licences."""
+    target = TARGET / EDITOR
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    script, meta = target / "codemirror.min.js", modules.parent / "meta.json"
+    subprocess.run(
+        [modules / ".bin" / "esbuild", EDITOR_ENTRY.name, "--bundle", "--format=iife",
+         "--global-name=CM", "--minify", "--target=es2020", "--legal-comments=none",
+         f"--metafile={meta}", f"--outfile={script}", "--log-level=warning"],
+        cwd=modules.parent, check=True,
+    )  # fmt: skip
+    packages = sorted({_package(path) for path in json.loads(meta.read_text())["inputs"]} - {""})
+    notices, versions = [], []
+    for name in packages:
+        folder = modules / name
+        version = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]
+        licence = next(f for f in sorted(folder.iterdir()) if f.name.upper().startswith("LICEN"))
+        notices.append(f"== {name} {version} ==\n\n{licence.read_text(encoding='utf-8').strip()}\n")
+        versions.append(f"{name} {version}")
+    (target / "LICENSES.txt").write_text("\n".join(notices), encoding="utf-8")
+    (target / "VERSION").write_text("\n".join(versions) + "\n", encoding="utf-8")
+    return [script, target / "LICENSES.txt", target / "VERSION"]
+
+
+def _package(path: str) -> str:
+    """The npm package an esbuild input path belongs to ("" for the entry file)."""
+    parts = path.split("node_modules/")[-1].split("/") if "node_modules/" in path else []
+    if not parts:
+        return ""
+    return "/".join(parts[:2]) if parts[0].startswith("@") else parts[0]
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="lodpub-vendor-") as folder:
-        written = copy(install(Path(folder)))
+        modules = install(Path(folder))
+        written = copy(modules) + bundle(modules)
     total = sum(p.stat().st_size for p in written)
     print(f"{len(written)} files, {total / 1024:.0f} KiB in {TARGET.relative_to(ROOT)}")
     return 0

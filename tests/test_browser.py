@@ -6,13 +6,20 @@ Content-Security-Policy allows files from the site itself only)."""
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from browser import DESKTOP, PHONE
 
+PER_THEME = (  # names with numbers: the SPARQL page draws a chart of them
+    "PREFIX dct: <http://purl.org/dc/terms/>\n"
+    "SELECT ?theme (COUNT(?action) AS ?actions)\n"
+    "WHERE { ?action dct:subject ?theme }\nGROUP BY ?theme\nORDER BY DESC(?actions)\nLIMIT 12"
+)
+BROKEN = "SELECT ?label\nWHERE { ?s rdfs:label ?label\n"
 # kind -> (server, path): the demo cities (examples/) and La Spezia (data/)
 PAGES = {
     "home": ("demo", "/"),
@@ -31,6 +38,8 @@ PAGES = {
     "vocabulary": ("la", "/vocab"),
     "ontology": ("la", "/ontology"),
     "sparql": ("la", "/sparql"),
+    "sparql with results": ("demo", "/sparql?" + urlencode({"query": PER_THEME})),
+    "sparql with an error": ("demo", "/sparql?" + urlencode({"query": BROKEN})),
     "questions": ("demo", "/queries"),
     "question with a chart": ("demo", "/queries/actions-per-theme?city=demo-city"),
     "catalogue": ("la", "/catalog"),
@@ -39,6 +48,7 @@ PAGES = {
     "accessibility statement": ("la", "/accessibility"),
     "error 404": ("la", "/id/laspezia/nope"),
 }
+STATUS = {"error 404": 404, "sparql with an error": 400}
 
 
 @pytest.fixture(scope="module")
@@ -47,25 +57,30 @@ def site(demo_server, la_server):
     return lambda kind: servers[PAGES[kind][0]] + PAGES[kind][1]
 
 
-def status(url: str) -> int:
+def fetch(url: str) -> tuple[int, str]:
+    """(status, HTML) of a page as the server sends it."""
     request = urllib.request.Request(url, headers={"Accept": "text/html"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
+            return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
-        return exc.code
+        return exc.code, exc.read().decode("utf-8")
 
 
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_page_kind_is_accessible_and_fits_a_phone(browser, site, kind):
-    assert status(site(kind)) == (404 if kind.startswith("error") else 200), kind
+    code, page = fetch(site(kind))
+    assert code == STATUS.get(kind, 200), kind
+    # no style attribute in the HTML (a script may still set styles through the CSSOM,
+    # which the policy allows: the SPARQL editor does)
+    assert not re.search(r"<[a-z][^>]*\sstyle=", page), kind
     browser.resize(*DESKTOP)
     browser.open(site(kind))
     violations = browser.axe()
     assert violations == [], f"{kind}: {violations}"
     own = browser.js(
         "return [document.querySelectorAll('script:not([src]):not([type=\"application/ld+json\"])')"
-        ".length, document.querySelectorAll('style, [style]').length,"
+        ".length, document.querySelectorAll('style').length,"
         " Array.from(document.querySelectorAll('[src], link[href]'))"
         ".map(e => e.src || e.href)];"
     )
@@ -118,3 +133,133 @@ def test_charts_show_their_numbers_and_their_table(browser, demo_server):
         assert chart.find_element(By.PARTIAL_LINK_TEXT, "SPARQL").get_attribute("href")
     themes = charts[0].find_elements(By.CSS_SELECTOR, ".chart-row")
     assert "11" in themes[0].text  # 11 actions in theme 1 of the demo city
+
+
+# --- the SPARQL editor (CodeMirror over the form, static/site/sparql-editor.js) -----------
+# The policy the HTML pages are meant to carry; set here when the server does not send one.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
+COLLECT_VIOLATIONS = (
+    "window.cspViolations = [];"
+    "document.addEventListener('securitypolicyviolation', e => window.cspViolations.push("
+    "[e.violatedDirective, e.blockedURI, e.sourceFile]));"
+)
+
+
+@pytest.fixture(scope="module")
+def strict_server(demo_dist):
+    """The demo cities served with a strict Content-Security-Policy on every response."""
+    from conftest import REPO_ROOT
+    from support import running
+
+    from publisher.config import load_config
+    from publisher.web.app import create_app
+
+    app = create_app(load_config(overrides={"dist_dir": str(demo_dist)}, root=REPO_ROOT))
+    inner = app.wsgi_app
+
+    def with_policy(environ, start_response):
+        def start(status, headers, exc_info=None):
+            if not any(name.lower() == "content-security-policy" for name, _ in headers):
+                headers.append(("Content-Security-Policy", STRICT_CSP))
+            return start_response(status, headers, exc_info)
+
+        return inner(environ, start)
+
+    app.wsgi_app = with_policy
+    with running(app) as address:
+        yield f"http://{address}"
+
+
+def type_query(browser, text: str) -> None:
+    """Replace the editor's text by typing ``text``, then run it with Ctrl+Enter."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    editor = browser.driver.find_element(By.CSS_SELECTOR, ".sparql-editor .cm-content")
+    editor.click()
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys(Keys.DELETE)
+    editor.send_keys(text)
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+
+
+def editor_text(browser) -> str:
+    return browser.js(
+        "return CM.EditorView.findFromDOM(document.querySelector('.sparql-editor .cm-editor'))"
+        ".state.doc.toString();"
+    )
+
+
+def test_the_editor_runs_a_query_and_shows_the_table(browser, strict_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": COLLECT_VIOLATIONS}
+    )
+    browser.resize(*DESKTOP)
+    browser.open(strict_server + "/sparql")
+    assert browser.js("return document.getElementById('query').hidden")  # the editor took over
+    # skos: is one of the project's prefixes: typed without its declaration, it gets one
+    type_query(browser, "SELECT ?concept ?name\nWHERE { ?concept skos:prefLabel ?name }\nLIMIT 5")
+    WebDriverWait(browser.driver, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "table.result tbody tr")
+    )
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.result tbody tr")
+    assert len(rows) == 5 and all(r.text.strip() for r in rows)
+    kept = editor_text(browser)
+    assert kept.startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+    assert kept.endswith("LIMIT 5")
+    # CodeMirror's rules went in through the CSSOM, its scripts are files: no script or
+    # style broke the policy (Bootstrap Italia's stylesheet has data: images and a data:
+    # font, which need img-src/font-src data: — the site's policy, not the editor's)
+    violations = browser.js("return window.cspViolations")
+    assert [v for v in violations if v[0].startswith(("script-src", "style-src"))] == []
+
+
+def test_the_editor_shows_a_syntax_error_in_the_page(browser, strict_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.resize(*DESKTOP)
+    browser.open(strict_server + "/sparql")
+    type_query(browser, "SELECT ?s\nWHERE ?s ?p ?o")  # WHERE without its braces
+    alert = WebDriverWait(browser.driver, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".sparql-error[role=alert]")
+    )
+    assert "Riga 2, colonna 7" in alert.text
+    assert editor_text(browser) == "SELECT ?s\nWHERE ?s ?p ?o"  # the query is kept
+    marked = browser.driver.find_elements(By.CSS_SELECTOR, ".cm-line.cm-error-line")
+    assert [m.text for m in marked] == ["WHERE ?s ?p ?o"]  # the line the parser points at
+    cursor = browser.js(
+        "const v = CM.EditorView.findFromDOM(document.querySelector('.cm-editor'));"
+        "const at = v.state.selection.main.head, line = v.state.doc.lineAt(at);"
+        "return [line.number, at - line.from + 1];"
+    )
+    assert cursor == [2, 7]  # the cursor is on the error
+
+
+def test_the_editors_completion_passes_axe_and_tab_leaves_the_editor(browser, demo_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.resize(*DESKTOP)
+    browser.open(demo_server + "/sparql")
+    editor = browser.driver.find_element(By.CSS_SELECTOR, ".sparql-editor .cm-content")
+    editor.click()
+    editor.send_keys(Keys.CONTROL, Keys.END)
+    editor.send_keys("\nsk")
+    offered = WebDriverWait(browser.driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")
+    )
+    labels = [o.find_element(By.CSS_SELECTOR, ".cm-completionLabel").text for o in offered]
+    assert labels == ["skos:"]  # the project's prefix
+    assert browser.axe() == []  # the open list included
+    editor.send_keys(Keys.ENTER)  # taken, and declared on top
+    assert editor_text(browser).startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")
+    editor.send_keys(Keys.TAB)  # Tab is not caught: it moves on to the next field
+    assert browser.js("return document.activeElement.id") == "format"

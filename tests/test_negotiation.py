@@ -31,6 +31,27 @@ RAPPER = (
 )
 
 
+# --- a query's results, with the page for people offered last (/sparql) -----------------
+@pytest.mark.parametrize(
+    ("header", "offers", "expected"),
+    [
+        (None, RESULTS, mt.RESULTS_JSON),  # machines: exactly as without the page
+        ("*/*", RESULTS, mt.RESULTS_JSON),
+        ("text/*", RESULTS, mt.RESULTS_CSV),  # CSV is offered before the page
+        ("application/xml, */*;q=0.8", RESULTS, mt.RESULTS_XML),
+        (RAPPER, RDF, mt.RDFXML),
+        ("text/turtle, */*;q=0.1", RDF, mt.TURTLE),
+        (BROWSER, RESULTS, mt.HTML),  # text/html named at q=1 beats application/xml;q=0.9
+        (BROWSER, RDF, mt.HTML),
+        ("text/html", RESULTS, mt.HTML),
+        (JAVA_DEFAULT, RESULTS, mt.HTML),  # as for documents and error pages
+        ("text/html;q=0.5, application/sparql-results+json", RESULTS, mt.RESULTS_JSON),
+    ],
+)
+def test_the_results_page_goes_to_clients_that_name_html(header, offers, expected):
+    assert choose(header, mt.with_page(offers)) == expected
+
+
 # --- why not werkzeug's MIMEAccept.best_match -------------------------------------------
 def test_werkzeug_best_match_is_strict_about_parameters_and_star():
     """Documented werkzeug 3.1 behaviour that made us match ourselves."""

@@ -20,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,14 +27,15 @@ from flask import Blueprint, Response, request
 
 from publisher import mediatypes as mt
 from publisher import named_queries as nq
-from publisher.client import Cell, Table, compact
+from publisher.client import Table
 from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.web.api.openapi import document as openapi_document
 from publisher.web.context import problem, state
-from publisher.web.http import charts, l10n
+from publisher.web.http import charts
 from publisher.web.http.caching import representation_etag, vary_on
-from publisher.web.http.html import html_response, link_to, render_page
+from publisher.web.http.cells import shown
+from publisher.web.http.html import html_response, render_page
 from publisher.web.http.negotiation import (
     NotAcceptableFormat,
     UnknownFormat,
@@ -228,50 +227,6 @@ def query_summary(query: nq.NamedQuery, base: str, root: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Shown:
-    """One cell of the HTML table: the name of an IRI where the data has one (the IRI in
-    its title), numbers, amounts and dates as the page language writes them."""
-
-    text: str
-    href: str | None = None
-    lang: str | None = None
-    number: bool = False
-    title: str | None = None
-
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-
-
-def shown(
-    cell: Cell | None,
-    kind: str | None,
-    iris: Iris,
-    names: dict[str, tuple[str, str | None]],
-    lang: str,
-) -> Shown:
-    """A cell as the table shows it; ``kind`` is the chart's kind of its column, if any."""
-    if cell is None:
-        return Shown("")
-    if cell.type == "uri":
-        path = iris.local_path(cell.value)
-        href = link_to(path) if path is not None else cell.value
-        name, name_lang = names.get(cell.value, (compact(cell.value, iris.base), None))
-        return Shown(name, href, name_lang, title=cell.value)
-    if cell.type == "bnode":
-        return Shown(f"_:{cell.value}")
-    if cell.is_number:
-        value = Decimal(cell.value)
-        text = charts.write(value, kind, lang) if kind else l10n.number(value, lang)
-        return Shown(text, number=True)
-    if cell.datatype in (XSD + "date", XSD + "dateTime"):
-        day = l10n.parse_date(cell.value)
-        return Shown(l10n.date(day, lang) if day else cell.value)
-    if cell.datatype == XSD + "boolean":
-        return Shown(QUERIES[lang]["yes" if cell.value in ("true", "1") else "no"])
-    return Shown(cell.value, lang=cell.lang)
-
-
 def html_page(
     query: nq.NamedQuery,
     lang: str,
@@ -330,5 +285,3 @@ def html_page(
         ),
     )
     return html_response(page, lang, status)
-
-

@@ -23,7 +23,10 @@ Choices, documented here because clients depend on them:
 - ``PUT``/``DELETE``/``PATCH`` → **405** with ``Allow: GET, POST, HEAD, OPTIONS``;
 - the media type is negotiated per query form (results formats for SELECT/ASK, RDF for
   CONSTRUCT/DESCRIBE), before the query runs; nothing acceptable → **406** listing what is
-  available. ``?format=`` wins over Accept.
+  available. ``?format=`` wins over Accept. Every form is also offered, last, as the HTML
+  editor page with the results in it (``format=html``, or an Accept that names
+  ``text/html``, as browsers' does; ``publisher.web.endpoint.page``): a syntax error is
+  then shown in that page, with the query, as a 400.
 - ``GET /sparql`` without a query returns the service description (``service``: Turtle by
   default, every document format) or, for browsers, an HTML query form.
 
@@ -53,13 +56,16 @@ from urllib.parse import parse_qs
 from flask import Blueprint, Response, request
 from werkzeug.http import parse_options_header
 
+from publisher import mediatypes as mt
+from publisher.mediatypes import Format
 from publisher.store import ProtocolDataset, ResultKind, query_form, too_deep
 from publisher.web.context import problem, state
+from publisher.web.endpoint.page import editor_page
 from publisher.web.endpoint.service import service_description
 from publisher.web.http.caching import ordered_methods
 from publisher.web.http.clients import client_address
 from publisher.web.http.links import TRUNCATION_HEADER, limits_url
-from publisher.web.http.negotiation import content_type, negotiate
+from publisher.web.http.negotiation import content_type, negotiate, prefers_page
 
 blueprint = Blueprint("endpoint", __name__)
 
@@ -80,9 +86,7 @@ class Operation:
     formats: list[str]
 
 
-@blueprint.route(
-    "/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False
-)
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
 def sparql() -> Response:
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": ALLOW})
@@ -199,7 +203,12 @@ def run_query(operation: Operation) -> Response:
     """Negotiate by query form first (406 costs nothing), then run and serialise."""
     assert operation.query is not None
     kind = ResultKind.for_form(query_form(operation.query))
-    fmt = negotiate(kind.formats, operation.formats) if kind else None
+    if kind:
+        fmt: Format | None = negotiate(mt.with_page(kind.formats), operation.formats)
+    else:  # unreadable form: the engine's syntax error, in the page for a browser
+        fmt = mt.HTML if prefers_page(operation.formats) else None
+    if fmt is mt.HTML:
+        return editor_page(operation.query, operation.dataset)
     shared = state()
     client = client_address(request.environ, shared.config["server"])
     result = shared.store.query(operation.query, operation.dataset or None, client=client)

@@ -1,5 +1,5 @@
 """What ``GET /sparql`` without a query answers: the SPARQL 1.1 Service Description, or the
-HTML query page for browsers.
+HTML query page for browsers (``publisher.web.endpoint.page``).
 
 The description is negotiated among the document formats (``mediatypes.DOCUMENT_OFFERS``:
 Turtle for ``*/*``, HTML for browsers) and written by ``publisher.serialize`` like every
@@ -20,10 +20,9 @@ from publisher.namespaces import SD, bind_prefixes
 from publisher.serialize import serialize_graph
 from publisher.store import Store
 from publisher.web.context import state
+from publisher.web.endpoint.page import editor_page
 from publisher.web.http.caching import vary_on
-from publisher.web.http.html import html_response, render_page
-from publisher.web.http.negotiation import content_type, negotiate, negotiate_language
-from publisher.web.texts import ENDPOINT
+from publisher.web.http.negotiation import content_type, negotiate
 
 SD_CACHE_SIZE = 64
 
@@ -38,20 +37,7 @@ def service_description(format_values: list[str]) -> Response:
     site = request.host_url + request.script_root.lstrip("/")
     site = site if site.endswith("/") else site + "/"
     if fmt == mt.HTML:
-        lang = negotiate_language()
-        page = render_page(
-            "endpoint/sparql.html",
-            lang,
-            ENDPOINT,
-            endpoint=endpoint_url,
-            site=site,
-            examples=EXAMPLES,
-            graphs=[(g, shared.store.count_triples(g)) for g in shared.store.graphs()],
-            total=shared.store.count_triples(),
-            sd_formats=mt.rdf_offers(),
-            result_formats=(*mt.RESULTS_FORMATS, *mt.rdf_offers()),
-        )
-        return html_response(page, lang)
+        return editor_page()
     store, base = shared.store, shared.config.base_iri
     memo = shared.memo("endpoint.service", SD_CACHE_SIZE)
     graph = memo.get(
@@ -107,32 +93,3 @@ def sd_graph(store: Store, endpoint: str, root: str, base: str) -> Graph:
 
 def _count(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
-
-
-EXAMPLES: tuple[tuple[str, str, str], ...] = (
-    (
-        "Grafi e numero di triple",
-        "Graphs and their triple counts",
-        "SELECT ?graph (COUNT(*) AS ?triples)\nWHERE { GRAPH ?graph { ?s ?p ?o } }\n"
-        "GROUP BY ?graph\nORDER BY ?graph",
-    ),
-    (
-        "Classi più usate",
-        "Most used classes",
-        "SELECT ?class (COUNT(?s) AS ?instances)\nWHERE { ?s a ?class }\n"
-        "GROUP BY ?class\nORDER BY DESC(?instances)\nLIMIT 25",
-    ),
-    (
-        "Etichette in italiano",
-        "Labels in Italian",
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-        "SELECT ?resource ?label\nWHERE {\n  ?resource rdfs:label ?label\n"
-        '  FILTER(langMatches(lang(?label), "it"))\n}\nLIMIT 25',
-    ),
-    (
-        "Un grafo RDF (CONSTRUCT)",
-        "An RDF graph (CONSTRUCT)",
-        "CONSTRUCT { ?s ?p ?o }\nWHERE { ?s ?p ?o }\nLIMIT 20",
-    ),
-)
-

@@ -24,6 +24,9 @@ Rules (each one tested in ``tests/test_negotiation.py``):
   Repeated values and comma-separated lists (SPARQLWrapper sends
   ``format=tsv&format=text/tab-separated-values``) are all checked; the first offered wins.
 - Nothing acceptable → 406 whose body lists the available media types.
+- A SPARQL query's result formats are offered with the HTML page for people last
+  (``mediatypes.with_page``): only a client that names ``text/html`` (a browser) gets it;
+  :func:`prefers_page` asks the same for a query whose form cannot be read.
 - **Languages**: ``?lang=`` (it|en) wins, else Accept-Language, else Italian; an unknown
   ``?lang=`` value is ignored (a page, not a 400).
 
@@ -40,7 +43,7 @@ from typing import Any
 
 from flask import request
 from werkzeug.datastructures import LanguageAccept
-from werkzeug.exceptions import BadRequest, NotAcceptable
+from werkzeug.exceptions import BadRequest, HTTPException, NotAcceptable
 from werkzeug.http import parse_accept_header, parse_list_header, parse_options_header
 
 from publisher import mediatypes as mt
@@ -256,6 +259,18 @@ def negotiate(offers: tuple[Format, ...], format_values: list[str] | None = None
     if not format_tokens(format_values):
         vary_on("Accept")
     return select_format(request.headers.get("Accept"), offers, format_values)
+
+
+def prefers_page(format_values: list[str] | None = None) -> bool:
+    """True when the request would get the HTML page among every format a query answers in.
+
+    For a query whose form cannot be read (a syntax error at its first word), so a browser
+    gets the editor page with the error, and a machine its error exactly as before (this
+    never raises a 406 of its own)."""
+    try:
+        return negotiate(mt.with_page(mt.QUERY_FORMATS), format_values) is mt.HTML
+    except HTTPException:
+        return False
 
 
 def content_type(fmt: Format) -> str:
