@@ -233,11 +233,13 @@ def test_the_omissions_from_the_comunes_page_are_published(la: Dataset) -> None:
     assert city.value(tables, DCAT.endDate) == Literal("2015-06", datatype=XSD.gYearMonth)
     description = {d.language: str(d) for d in city.objects(plan, DCTERMS.description)}
     assert "cittadini" in description["it"] and "citizens" in description["en"]
+    assert "qualità della vita" in description["it"] and "quality of life" in description["en"]
     notes = " ".join(str(n) for f in city.objects(plan, SMP.declaredFigure)
                      for n in city.objects(f, RDFS.comment))
     assert "elemento caratterizzante o abilitante" in notes
     assert "ricerca delle forme e degli strumenti di finanziamento" in notes
     assert "still to be sought" in notes
+    assert "in forma del tutto gratuita" in notes and "unpaid" in notes
 
 
 # --- the ORG pattern and the committee ---------------------------------------------------
