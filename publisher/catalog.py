@@ -63,8 +63,10 @@ ALL_TEXT = {
         "en": "Linked data of every published masterplan",
     },
     DCTERMS.description: {
-        "it": "L'unione dei dataset delle città, ciascuna nel proprio grafo.",
-        "en": "The union of the cities' datasets, each city in its own named graph.",
+        "it": "L'unione dei dataset delle città, ciascuna nel proprio grafo, con il grafo dei "
+        "vocabolari (ontologia e vocabolari controllati) che dà le etichette di ogni concetto.",
+        "en": "The union of the cities' datasets, each city in its own named graph, with the "
+        "vocabulary graph (ontology and controlled vocabularies) that labels every concept.",
     },
 }
 CATALOG_TEXT = {
