@@ -640,12 +640,13 @@ class _Writer:
         self.emit(doc, FOAF.page, page)
         self.emit(doc, SCHEMA.url, page)
         self.emit(doc, SMP.sourceType, self.vocab("source-type", CLASSIFICATION))
-        agent = ox.NamedNode(self.iris.publisher())
-        self.emit(doc, PROV.wasAttributedTo, agent)
-        if self.publisher_name:
+        self.emit(doc, PROV.wasAttributedTo, ox.NamedNode(self.iris.publisher()))
+        if self.publisher_name:  # named here: a city graph says nothing about other subjects
+            agent = ox.BlankNode()
             self.emit(doc, DCTERMS.publisher, agent)
             self.emit(agent, RDF.type, FOAF.Agent)
             self.emit(agent, FOAF.name, text(self.publisher_name))
+            self.out.origins[agent] = self.city.scheme_origin
         if self.city.fictional:
             self.emit(doc, SMP.fictional, TRUE)
 

@@ -144,6 +144,8 @@ def test_a_theme_page_says_the_mappings_are_the_publishers(la_http: Callable) ->
     reply = la_http("GET", "/doc/id/laspezia/theme/mobility.html?lang=it")
     assert reply.status == 200
     assert "classificazione di chi pubblica" in reply.text
+    reply = la_http("GET", "/doc/id/laspezia/source/publisher-classification.html?lang=it")
+    assert reply.status == 200 and "Non è una fonte esterna" in reply.text
     reply = la_http("GET", "/doc/id/laspezia/organisation/enea.html?lang=en")
     assert "the publisher&#39;s classification" in reply.text or (
         "the publisher's classification" in reply.text
