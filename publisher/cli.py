@@ -316,6 +316,7 @@ def harvest_command(
     but a source has no version at all yet; 2 bad usage or configuration.
     """
     from publisher.harvest import HarvestError, SourceConfigError, configured_sources, harvest
+    from publisher.harvest.auditing import auditor
 
     config = _config(config_file)
     try:
@@ -327,13 +328,51 @@ def harvest_command(
     dist = Path(out_dir or config.path("dist_dir")).absolute()
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     try:
-        report = harvest(config, dist, sources, progress=say)
+        report = harvest(config, dist, sources, progress=say, auditor=auditor(config))
     except HarvestError as exc:
         click.echo(f"harvest failed: {exc}; nothing was published", err=True)
         sys.exit(1)
     for result in report.results:
         click.echo(result.line())
     click.echo(report.summary())
+    sys.exit(report.exit_code)
+
+
+@main.command("audit")
+@CONFIG_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "earl"]), default="text",
+    show_default=True, help="A summary, JSON, or an EARL report in Turtle.",
+)  # fmt: skip
+@click.option("--base", help="The publisher's base IRI, when its VoID description does not say.")
+@click.option("--catalog", help="Its catalogue's URL, when not the one its VoID names.")
+@click.argument("url")
+def audit_command(
+    config_file: Path | None, fmt: str, base: str | None, catalog: str | None, url: str
+) -> None:
+    """Check a city publisher from outside, as the aggregator would (docs/aggregator.md).
+
+    SPARQL protocol and service description, dereferencing of its example IRIs, VoID
+    counts against SPARQL, the catalogue harvested (paging, HEAD, dump checksums), its data
+    against the shapes, and its MQA score if it publishes one. Exit codes: 0 the publisher
+    conforms, 1 it does not (the report says why), 2 bad usage.
+    """
+    from publisher.harvest.audit import audit
+    from publisher.harvest.earl import as_earl, as_json, as_text
+    from publisher.harvest.sources import SourceConfigError
+    from publisher.iris import Iris
+
+    config = _config(config_file)
+    try:
+        report = audit(config, url, base, catalog)
+    except SourceConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "json":
+        click.echo(as_json(report))
+    elif fmt == "earl":
+        click.echo(as_earl(report, str(Iris(config.base_iri).software_agent())))
+    else:
+        click.echo(as_text(report))
     sys.exit(report.exit_code)
 
 

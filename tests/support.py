@@ -46,9 +46,10 @@ def write_dist(folder: Path, triples: int, build_id: str) -> Path:
 
 
 @contextmanager
-def running(app) -> Iterator[str]:
-    """``app`` on a real threaded HTTP server on 127.0.0.1; yields ``host:port``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def running(app, port: int = 0) -> Iterator[str]:
+    """``app`` on a real threaded HTTP server on 127.0.0.1 (``port``, else any free one);
+    yields ``host:port``."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="test-server", daemon=True)
     thread.start()
     try:

@@ -42,6 +42,8 @@ PAGES = {
     "sparql with an error": ("demo", "/sparql?" + urlencode({"query": BROKEN})),
     "questions": ("demo", "/queries"),
     "question with a chart": ("demo", "/queries/actions-per-theme?city=demo-city"),
+    "cities compared": ("demo", "/compare"),
+    "cities compared (en)": ("demo", "/compare?lang=en"),
     "catalogue": ("la", "/catalog"),
     "void": ("la", "/.well-known/void"),
     "search": ("demo", "/search?q=mobilit"),

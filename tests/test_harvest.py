@@ -8,7 +8,9 @@
   two versions, for every failure the issue lists: each one leaves that city's last good
   version in place, says why, and leaves the other city alone;
 - the aggregate served by the app (embedded), by ``lodpub serve --workers 1`` reloading on
-  SIGHUP, and by an Oxigraph server loaded with ``lodpub load``.
+  SIGHUP, and by an Oxigraph server loaded with ``lodpub load`` (``/compare`` in both);
+- resource pages saying where their data came from; a publisher under its own real base
+  (no ``url_map``); the sources' publishers audited, their EARL reports published.
 """
 
 from __future__ import annotations
@@ -292,6 +294,9 @@ def test_the_aggregate_is_served_as_a_build_is(aggregate) -> None:
     assert client.get("/catalog", headers={"Accept": "text/turtle"}).status_code == 200
     activity = client.get(f"/harvest/{report.run_id}/statico")
     assert activity.status_code == 303
+    page = client.get("/compare", headers={"Accept": "text/html"}).get_data(as_text=True)
+    areas = page.split('<section id="actions-per-area-osservatorio-theme"', 1)[1]
+    assert all(key in areas.split("</section>", 1)[0] for key in ("city-0002", "demo-city"))
 
 
 def test_a_second_harvest_costs_one_request_per_page_and_writes_nothing(aggregate, three) -> None:
@@ -646,6 +651,8 @@ def test_the_command_exits_1_when_nothing_can_be_published(tmp_path) -> None:
         ([{"catalog": "http://a.example/", "url_map": ["x"]}], "url_map must map IRI prefixes"),
         ([{"catalog": "http://a.example/", "allowed_hosts": "a.example"}],
          "allowed_hosts must be a list"),
+        ([{"catalog": "http://a.example/", "audit": "ftp://a.example/"}],
+         "audit: 'ftp://a.example/' is not an absolute http(s) URL"),
     ],
 )  # fmt: skip
 def test_bad_sources_are_usage_errors(tmp_path, sources, message) -> None:
@@ -729,6 +736,114 @@ def test_the_aggregate_on_a_remote_store(aggregate, tmp_path) -> None:
         assert keys == ["city-0002", "demo-city", "second-city"]
         graphs = set(store.graphs())
         assert f"{AGGREGATOR}graph/harvest" in graphs and f"{AGGREGATOR}graph/{STATIC}" in graphs
+        compared = client.get("/compare", headers={"Accept": "application/json"}).get_json()
+        assert compared["cities"] == ["city-0002", "demo-city", "second-city"]
+        per_city = next(q for q in compared["questions"] if q["id"] == "cities-compared")
+        assert [row["city_key"] for row in per_city["rows"]] == compared["cities"]
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+# --- resource pages on the aggregator say where the data came from -----------------------
+OWN_CITY = "city-0003"  # a city that took the aggregator's base for its IRIs
+ELSEWHERE = "https://comune3.example/"  # fictional: where its catalogue's own IRIs live
+
+
+def test_resource_pages_show_the_city_publisher_harvest_time_and_document(tmp_path) -> None:
+    """A city minting its IRIs under the aggregator's base (a static site whose catalogue
+    and datasets have IRIs of their own): its pages on the aggregator resolve, and each says
+    where its data came from; a page of an unharvested build says nothing of the kind."""
+    write_generated_city(tmp_path / "data", 3)
+    dist = build_city(tmp_path / "data", tmp_path / "city" / "dist", AGGREGATOR)
+    server = FaultServer()
+    try:
+        catalog = (dist / "catalog.ttl").read_bytes()
+        static_site(catalog, dist / "dumps", tmp_path / "site", AGGREGATOR, server.url, OWN_CITY)
+        files = {f"/{p.relative_to(tmp_path / 'site')}": p.read_bytes()
+                 for p in (tmp_path / "site").rglob("*") if p.is_file()}  # fmt: skip
+        for path in ("/catalog.ttl", "/catalog-2.ttl"):  # the catalogue's IRIs are its own
+            for kind in ("dataset/", "catalog"):
+                files[path] = files[path].replace(f"{AGGREGATOR}{kind}".encode(),
+                                                  f"{ELSEWHERE}{kind}".encode())  # fmt: skip
+        server.serve(routes(files))
+        sources = [{"name": "comune3", "catalog": server.url + "catalog.ttl"}]
+        report = run(configured(sources), tmp_path / "agg" / "dist")
+    finally:
+        server.close()
+    assert by_name(report)["comune3"].status is Outcome.FRESH, report.summary()
+    config = load_config(
+        overrides={"dist_dir": str(tmp_path / "agg" / "dist"), "base_iri": AGGREGATOR},
+        root=REPO_ROOT,
+    )
+    client = create_app(config).test_client()
+    page = client.get(f"/id/{OWN_CITY}/masterplan?lang=en", headers={"Accept": "text/html"},
+                      follow_redirects=True)
+    assert page.status_code == 200, page.get_data(as_text=True).split("<main")[1][:1500]
+    text = page.get_data(as_text=True)
+    origin = text.split('<section class="origin"', 1)[1].split("</section>", 1)[0]
+    assert "Where these data come from" in origin
+    assert f'<a href="/id/{OWN_CITY}/masterplan?lang=en">{OWN_CITY}</a>' in origin
+    assert f'href="{server.url}dumps/{OWN_CITY}.trig"' in origin  # the original document
+    assert f'href="{ELSEWHERE}dataset/{OWN_CITY}"' in origin  # the original dataset
+    assert "Original publisher" in origin and "UTC</time>" in origin
+    action = client.get(f"/id/{OWN_CITY}/action/a01", headers={"Accept": "text/html"},
+                        follow_redirects=True)
+    assert "Da dove vengono questi dati" in action.get_data(as_text=True)
+    built = create_app(load_config(overrides={"dist_dir": str(dist), "base_iri": AGGREGATOR},
+                                   root=REPO_ROOT)).test_client()  # fmt: skip
+    plain = built.get(f"/id/{OWN_CITY}/masterplan", headers={"Accept": "text/html"},
+                      follow_redirects=True)
+    assert plain.status_code == 200 and 'class="origin"' not in plain.get_data(as_text=True)
+
+
+# --- the aggregator audits its sources' publishers ----------------------------------------
+def test_the_aggregator_publishes_each_audited_source_as_earl(publishers, static_server, tmp_path):
+    from publisher.harvest.auditing import auditor
+
+    sources = [lodpub_source("esempiopoli", publishers["demo-city"])
+               | {"audit": publishers["demo-city"]},
+               {"name": "statico", "catalog": static_server + "catalog.ttl",
+                "audit": static_server}]  # fmt: skip
+    config = configured(sources)
+    dist = tmp_path / "dist"
+    report = harvest(config, dist, configured_sources(config), auditor=auditor(config))
+    results = by_name(report)
+    assert results["esempiopoli"].line().endswith("; audit: conforms")
+    assert results["statico"].status is Outcome.FRESH  # an audit never stops a harvest
+    assert "; audit: does not conform (void, sparql-protocol" in results["statico"].line()
+    earl = "http://www.w3.org/ns/earl#"
+    rows = store_of(dist).query(f"""SELECT ?subject ?test ?outcome WHERE {{
+        GRAPH <{AGGREGATOR}graph/harvest> {{
+          ?a a <{earl}Assertion> ; <{earl}subject> ?subject ; <{earl}test> ?test ;
+             <{earl}result> [ <{earl}outcome> ?outcome ] ;
+             <http://www.w3.org/ns/prov#wasGeneratedBy> ?activity .
+          ?activity <http://www.w3.org/ns/prov#used> ?catalogue }} }}""")
+    found = {(r["subject"].value, r["test"].value.rsplit("/", 1)[-1]): r["outcome"].value
+             for r in rows}  # fmt: skip
+    assert found[(publishers["demo-city"], "catalogue")] == earl + "passed"
+    assert found[(static_server, "void")] == earl + "failed"
+    assert found[(static_server, "catalogue")] == earl + "passed"  # its catalogue is fine
+    written = json.loads((dist / "harvest" / "report.json").read_text())
+    audits = {source["name"]: source["audit"] for source in written["sources"]}
+    assert audits["esempiopoli"]["verdict"] == "conforms"
+    assert audits["statico"]["checks"]["void"] == "failed"
+
+
+# --- url_map both ways: a lodpub publisher whose catalogue prints its real URLs -----------
+def test_a_publisher_under_its_own_real_base_needs_no_map(tmp_path) -> None:
+    """The other way round from the shared base: a city that sets its real address as its
+    base_iri prints download URLs that resolve, and is harvested with no url_map."""
+    port = free_port()
+    real = f"http://127.0.0.1:{port}/"
+    write_generated_city(tmp_path / "data", 4)
+    dist = build_city(tmp_path / "data", tmp_path / "city" / "dist", real)
+    config = load_config(overrides={"dist_dir": str(dist), "base_iri": real}, root=REPO_ROOT)
+    with running(create_app(config), port):
+        report = run(configured([{"name": "reale", "catalog": real + "catalog"}]),
+                     tmp_path / "agg" / "dist")  # fmt: skip
+    result = by_name(report)["reale"]
+    assert result.status is Outcome.FRESH, result.line()
+    assert result.source.url_map == ()
+    assert result.cities["city-0004"].state.download == f"{real}dumps/city-0004.nq"
+    assert result.cities["city-0004"].state.namespaces == [f"{real}id/city-0004/"]

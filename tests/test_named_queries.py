@@ -1073,3 +1073,55 @@ def test_hostile_text_against_an_oxigraph_server(oxigraph, echo):
     ]
     table = cli(str(echo.path), "--endpoint", oxigraph, "-p", f"text={HOSTILE[1]}")
     assert HOSTILE[1] in table.output and "(1 row)" in table.output
+
+
+# --- /compare: the questions across cities ----------------------------------------------
+COMPARED = [
+    "cities-compared",
+    "actions-per-theme",
+    "actions-per-area-eu-data-theme",
+    "actions-per-area-osservatorio-theme",
+    "data-completeness",
+    "organisations-in-several-cities",
+]
+
+
+@pytest.mark.parametrize(("lang", "title"), [("it", "Le città a confronto"),
+                                             ("en", "The cities compared")])  # fmt: skip
+def test_compare_shows_a_table_and_a_chart_per_question(web, lang, title):
+    response = web.get(f"/compare?lang={lang}", headers={"Accept": "text/html"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Content-Language"] == lang
+    assert f"<h1>{title}</h1>" in page
+    for anchor in COMPARED:
+        section = page.split(f'<section id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        assert '<table class="table table-sm result">' in section, anchor
+        assert 'class="chart"' in section, anchor
+        name = anchor.removesuffix("-eu-data-theme").removesuffix("-osservatorio-theme")
+        assert f'href="/queries/{name}?' in section and "format=csv" in section, anchor
+        assert 'href="/sparql?query=' in section, anchor
+    assert "demo-city" in page and "second-city" in page
+
+
+def test_compare_has_a_json_twin_with_the_same_rows(web):
+    data = web.get("/compare", headers={"Accept": "application/json"}).get_json()
+    assert [q["id"] for q in data["questions"]] == COMPARED
+    assert data["cities"] == sorted(CITY_FOLDERS)
+    areas = next(q for q in data["questions"] if q["id"] == "actions-per-area-osservatorio-theme")
+    assert areas["parameters"]["scheme"].endswith("osservatorio-theme")
+    assert {r["scheme"] for r in areas["rows"]} == {"osservatorio-theme"}
+    csv = web.get(areas["csv"])
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert len(csv.get_data(as_text=True).splitlines()) == len(areas["rows"]) + 1
+    assert web.get("/compare?format=html").mimetype == "text/html"
+
+
+def test_compare_draws_a_few_charts_per_question_and_says_how_many_more(web, monkeypatch):
+    from publisher.web.api import compare
+
+    monkeypatch.setattr(compare, "MAX_CHARTS", 1)
+    page = web.get("/compare?lang=en&few=1", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    themes = text.split('<section id="actions-per-theme"', 1)[1].split("</section>", 1)[0]
+    assert themes.count('<figure class="chart"') == 1  # one chart per city otherwise
+    assert f"{len(CITY_FOLDERS) - 1} more charts are not shown here" in themes

@@ -85,6 +85,7 @@ DIMENSIONS = {
     "conformance": ("Conformità alle shape", "Conformance to the shapes"),
     "findability": ("Reperibilità", "Findability"),
 }
+EARL_ASSERTION = ox.NamedNode("http://www.w3.org/ns/earl#Assertion")
 STATUS = {True: SCHEMA.CompletedActionStatus, False: SCHEMA.FailedActionStatus}
 
 
@@ -222,6 +223,13 @@ class Provenance:
             catalog = _node(result.catalogue.catalog)
             for name, value in catalogue_measures(result.catalogue).items():
                 out += measurement(catalog, name, value, node)
+        if result.audit is not None:  # EARL assertions about the source's publisher
+            out += result.audit.triples
+            out += [
+                ox.Triple(t.subject, PROV.wasGeneratedBy, node)
+                for t in result.audit.triples
+                if t.predicate == RDF.type and t.object == EARL_ASSERTION
+            ]
         return out
 
     def city(self, result: SourceResult, key: str, city: City) -> list[ox.Triple]:

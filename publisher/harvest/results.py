@@ -41,6 +41,16 @@ class City:
         return self.checked.quads if self.checked else None
 
 
+@dataclass(frozen=True)
+class Audited:
+    """A source's publisher audited (``publisher.harvest.auditing``): its verdict, and the
+    EARL assertions the aggregate publishes."""
+
+    verdict: str  # "conforms", or "does not conform (the failed checks)"
+    outcomes: tuple[tuple[str, str], ...]  # (check, outcome): what the signature covers
+    triples: tuple[ox.Triple, ...]
+
+
 @dataclass
 class SourceResult:
     """The outcome of one source in one harvest."""
@@ -55,6 +65,7 @@ class SourceResult:
     reason: str | None = None  # why it failed
     used: list[str] = field(default_factory=list)  # real URLs fetched
     refused_report: Graph | None = None  # the SHACL report of data the shapes refused
+    audit: Audited | None = None  # the publisher's audit in this run, when configured
 
     def line(self) -> str:
         """The one-line status of the source."""
@@ -70,4 +81,6 @@ class SourceResult:
             since = self.state.harvested_at
             kept = f"; last good version of {since}" if self.status is Status.KEPT else ""
             text += f"{kept}; reason: {self.reason}"
+        if self.audit is not None:
+            text += f"; audit: {self.audit.verdict}"
         return text

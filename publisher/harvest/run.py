@@ -45,7 +45,7 @@ from publisher.harvest.fetch import Fetched, Fetcher, FetchError, Limits
 from publisher.harvest.output import Published, PublishError, publish
 from publisher.harvest.ownership import Owners, OwnershipError, city_key, overlapping
 from publisher.harvest.provenance import Provenance, measures_of
-from publisher.harvest.results import City, SourceResult, Status
+from publisher.harvest.results import Audited, City, SourceResult, Status
 from publisher.harvest.selection import SelectionError, best_distribution, verify
 from publisher.harvest.sources import Source
 from publisher.harvest.state import CityState, SourceState, State, load_state
@@ -59,6 +59,9 @@ EXIT_PARTIAL = 3  # published, but a source has no version at all yet
 REFUSALS = (FetchError, CatalogueError, SelectionError, OwnershipError, CheckError)
 
 Progress = Callable[[str], None]
+# Audits a source's publisher (``publisher.harvest.auditing``, which the command passes in:
+# the audit itself harvests through this module, so this module cannot import it).
+Auditor = Callable[[Source], Audited]
 
 
 def _now() -> dt.datetime:
@@ -116,6 +119,8 @@ class HarvestReport:
                     "line": r.line(),
                     "started": _iso(r.started),
                     "ended": _iso(r.ended),
+                    **({"audit": {"verdict": r.audit.verdict, "checks": dict(r.audit.outcomes)}}
+                       if r.audit else {}),
                 }
                 for r in self.results
             ],
@@ -126,9 +131,15 @@ class Harvest:
     """One run over ``sources`` into the aggregate at ``dist``."""
 
     def __init__(
-        self, config: Config, dist: Path, sources: list[Source], progress: Progress | None = None
+        self,
+        config: Config,
+        dist: Path,
+        sources: list[Source],
+        progress: Progress | None = None,
+        auditor: Auditor | None = None,
     ) -> None:
         self.config = config
+        self.auditor = auditor
         self.settings = config["harvest"]
         self.dist = dist
         self.sources = sources
@@ -158,6 +169,15 @@ class Harvest:
 
     # --- one source -----------------------------------------------------------------------
     def source(self, source: Source) -> SourceResult:
+        """The source harvested and, when it asks for it and an auditor is given, its
+        publisher audited (whatever the harvest's outcome: the audit says why)."""
+        result = self._harvested(source)
+        if self.auditor is not None and source.audit:
+            result.audit = self.auditor(source)
+            self.say(f"{source.name}: audit of {source.audit}: {result.audit.verdict}")
+        return result
+
+    def _harvested(self, source: Source) -> SourceResult:
         started = _now()
         previous = self.previous.sources.get(source.name)
         fetcher = Fetcher(source, self.limits)
@@ -354,6 +374,7 @@ class Harvest:
                     hashlib.sha256(p.body).hexdigest()
                     for p in (r.catalogue.pages if r.catalogue else [])
                 ],
+                "audit": r.audit.outcomes if r.audit else None,
             }
             for r in results
         }
@@ -400,9 +421,15 @@ class Harvest:
 
 
 def harvest(
-    config: Config, dist: Path, sources: list[Source], progress: Progress | None = None
+    config: Config,
+    dist: Path,
+    sources: list[Source],
+    progress: Progress | None = None,
+    auditor: Auditor | None = None,
 ) -> HarvestReport:
-    """Harvest ``sources`` into the aggregate at ``dist``; HarvestError when nothing can run."""
+    """Harvest ``sources`` into the aggregate at ``dist``; HarvestError when nothing can run.
+    ``auditor`` audits the publishers of the sources that name one (``audit:``)."""
     if not sources:
         raise HarvestError("no sources: list them in harvest.sources or give catalogue URLs")
-    return Harvest(config, house.published_path(Path(dist).absolute()), sources, progress).run()
+    folder = house.published_path(Path(dist).absolute())
+    return Harvest(config, folder, sources, progress, auditor).run()

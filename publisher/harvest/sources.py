@@ -11,6 +11,7 @@ harvest:
       url_map:                                # optional: IRI prefix -> URL prefix
         https://w3id.org/smartcity-masterplan/: https://lod.esempiopoli.example/
       allowed_hosts: [lod.esempiopoli.example]   # optional (see below)
+      audit: https://lod.esempiopoli.example/     # optional: audit this publisher each run
 ```
 
 Why a map and not just the real URL: cities that share the default base IRI print
@@ -37,7 +38,7 @@ from publisher.iris import is_slug
 
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
-SOURCE_KEYS = ("name", "catalog", "url_map", "allowed_hosts")
+SOURCE_KEYS = ("name", "catalog", "url_map", "allowed_hosts", "audit")
 
 
 class SourceConfigError(ValueError):
@@ -52,6 +53,7 @@ class Source:
     catalog: str  # as configured: canonical or real
     url_map: tuple[tuple[str, str], ...] = ()  # (IRI prefix, URL prefix), longest first
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    audit: str | None = None  # the publisher's home, audited at each harvest (lodpub audit)
 
     def real_url(self, url: str) -> str:
         """The URL that really serves ``url`` (an IRI from a catalogue, or a link)."""
@@ -137,7 +139,10 @@ def _source(entry: Any, where: str) -> Source:
         hosts = [_host(url) for url in targets]
     elif not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
         raise SourceConfigError(f"{where}: allowed_hosts must be a list of host[:port]")
-    return Source(name, catalog, url_map, frozenset(str(h).lower() for h in hosts))
+    audit = entry.get("audit")
+    if audit is not None:
+        audit = _check_url(audit, f"{where}: audit")
+    return Source(name, catalog, url_map, frozenset(str(h).lower() for h in hosts), audit)
 
 
 def configured_sources(config: Config, urls: Iterable[str] = ()) -> list[Source]:

@@ -22,6 +22,7 @@ SITE: dict[str, dict[str, str]] = {
         "nav_label": "Menu principale",
         "nav_home": "Home",
         "nav_queries": "Domande pronte",
+        "nav_compare": "Confronta le città",
         "nav_sparql": "Interroga (SPARQL)",
         "nav_catalog": "Catalogo e download",
         "nav_ontology": "Ontologia",
@@ -49,6 +50,7 @@ SITE: dict[str, dict[str, str]] = {
         "nav_label": "Main menu",
         "nav_home": "Home",
         "nav_queries": "Ready-made questions",
+        "nav_compare": "Compare the cities",
         "nav_sparql": "Query (SPARQL)",
         "nav_catalog": "Catalogue and downloads",
         "nav_ontology": "Ontology",
@@ -77,6 +79,12 @@ LOD: dict[str, dict[str, str]] = {
         "site": "Masterplan smart city in Linked Open Data",
         "fictional": "Dati fittizi / Fictional data",
         "fictional_note": "Questa risorsa è inventata: serve solo a provare il software.",
+        "origin_title": "Da dove vengono questi dati",
+        "origin_city": "Città",
+        "origin_publisher": "Editore originale",
+        "origin_harvested": "Raccolti il",
+        "origin_document": "Documento originale",
+        "origin_original": "Dataset originale",
         "formats": "Questa pagina in altri formati",
         "iri": "IRI",
         "type": "Tipo",
@@ -213,6 +221,12 @@ LOD: dict[str, dict[str, str]] = {
         "site": "Smart-city masterplans as Linked Open Data",
         "fictional": "Dati fittizi / Fictional data",
         "fictional_note": "This resource is made up: it only exists to test the software.",
+        "origin_title": "Where these data come from",
+        "origin_city": "City",
+        "origin_publisher": "Original publisher",
+        "origin_harvested": "Harvested on",
+        "origin_document": "Original document",
+        "origin_original": "Original dataset",
         "formats": "This page in other formats",
         "iri": "IRI",
         "type": "Type",
@@ -521,6 +535,38 @@ QUERIES: dict[str, dict[str, str]] = {
         "no": "no",
         "run_sparql": "Open this SPARQL query in the editor",
         "question": "The question with all its details",
+    },
+}
+
+# The cities compared (publisher.web.api, /compare).
+COMPARE: dict[str, dict[str, str]] = {
+    "it": {
+        **QUERIES["it"],
+        "title": "Le città a confronto",
+        "intro": "Le stesse domande poste a tutte le città pubblicate qui, calcolate allo "
+        "stesso modo: per ognuna una tabella e un grafico, con la domanda completa, il CSV e "
+        "la query SPARQL che li riproducono.",
+        "cities": "Città",
+        "contents": "Le domande",
+        "question_page": "La domanda (con i parametri)",
+        "csv": "CSV",
+        "json": "Questa pagina in JSON",
+        "charts_omitted": "Altri %d grafici non sono mostrati qui: la tabella ha tutte le "
+        "righe, e la pagina della domanda disegna il grafico di ogni città.",
+    },
+    "en": {
+        **QUERIES["en"],
+        "title": "The cities compared",
+        "intro": "The same questions asked of every city published here, computed the same "
+        "way: for each, a table and a chart, with the full question, the CSV and the SPARQL "
+        "query that reproduce them.",
+        "cities": "Cities",
+        "contents": "The questions",
+        "question_page": "The question (with its parameters)",
+        "csv": "CSV",
+        "json": "This page as JSON",
+        "charts_omitted": "%d more charts are not shown here: the table has every row, and "
+        "the question's page draws any city's chart.",
     },
 }
 

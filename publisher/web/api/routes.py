@@ -9,6 +9,8 @@
   parameter form; ``?format=`` (``json``, ``rows``, ``csv``, ``tsv``, ``xml``, ``html``)
   wins over Accept. ``?lang=`` is also the HTML page's language; for a query with a ``lang``
   parameter, the HTML page's negotiated language is its value unless given.
+- ``GET /compare``: the cities compared, several questions on one page (HTML, or JSON for
+  ``*/*``; :mod:`publisher.web.api.compare`).
 - ``GET /openapi.json``: OpenAPI 3 for these operations (:mod:`publisher.web.api.openapi`).
 
 CORS, Vary, Last-Modified, Cache-Control and 304s come from ``caching`` as everywhere; the
@@ -28,13 +30,12 @@ from flask import Blueprint, Response, request
 from publisher import mediatypes as mt
 from publisher import named_queries as nq
 from publisher.client import Table
-from publisher.iris import Iris
 from publisher.mediatypes import Format
+from publisher.web.api import compare as comparison
+from publisher.web.api import tables
 from publisher.web.api.openapi import document as openapi_document
 from publisher.web.context import problem, state
-from publisher.web.http import charts
 from publisher.web.http.caching import representation_etag, vary_on
-from publisher.web.http.cells import shown
 from publisher.web.http.html import html_response, render_page
 from publisher.web.http.negotiation import (
     NotAcceptableFormat,
@@ -46,9 +47,9 @@ from publisher.web.http.negotiation import (
     format_tokens,
     negotiate_language,
 )
-from publisher.web.http.questions import context, labels_of, loaded, sparql_link
+from publisher.web.http.questions import context, loaded
 from publisher.web.http.questions import run as run_query
-from publisher.web.texts import QUERIES
+from publisher.web.texts import COMPARE, QUERIES
 
 blueprint = Blueprint("api", __name__)
 
@@ -162,6 +163,33 @@ def run(name: str) -> Response:
     return finish(response, current.signature)
 
 
+@blueprint.get("/compare")
+def compare() -> Response:
+    """The cities compared: each question's table and chart, or the same as JSON."""
+    fmt = negotiate_local(LIST_FORMATS, LIST_TOKENS)
+    current = loaded()
+    lang = negotiate_language()
+    answered = comparison.sections(current.queries, lang)
+    if fmt is LIST_JSON:
+        body = {
+            "cities": list(context().cities or ()),
+            "questions": [s.record(lang) for s in answered],
+        }
+        response = Response(
+            json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json"
+        )
+    else:
+        page = render_page(
+            "api/compare.html",
+            lang,
+            COMPARE,
+            sections=[(s, *s.view(lang)) for s in answered],
+            cities=context().cities or (),
+        )
+        response = html_response(page, lang)
+    return finish(response, current.signature)
+
+
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
     current = loaded()
@@ -236,8 +264,6 @@ def html_page(
     status: int = 200,
 ) -> Response:
     """The query's page: form, result table, other formats and how to reproduce it."""
-    base = state().config.base_iri
-    iris = Iris(base)
     root = request.script_root
     filled = {k: v for k, v in values.items() if v not in (None, "")}
     defaults = {p.name: p.default for p in query.parameters}
@@ -245,15 +271,7 @@ def html_page(
     here = f"{request.host_url.rstrip('/')}{root}/queries/{query.name}"
     query_string = urlencode(chosen)
     url = here + (f"?{query_string}" if query_string else "")
-    table = outcome[1] if outcome else None
-    kinds = dict(query.chart.values) if query.chart else {}
-    names = labels_of(
-        [c.value for row in table.rows for c in row if c and c.type == "uri"] if table else [],
-        lang,
-    )
-    columns = table.columns if table else []
-    titles = {c.name: charts.title(c.description.get(lang, c.name)) for c in query.columns}
-    links = [(QUERIES[lang]["run_sparql"], sparql_link(outcome[0].sparql))] if outcome else []
+    view = tables.result_view(query, *outcome, lang) if outcome else None
     page = render_page(
         "api/query.html",
         lang,
@@ -262,15 +280,7 @@ def html_page(
         values=filled,
         cities=context().cities or (),
         error=error,
-        columns=[titles.get(c, c) for c in columns],
-        rows=[
-            [shown(c, kinds.get(n), iris, names, lang) for n, c in zip(columns, r, strict=True)]
-            for r in table.rows
-        ]
-        if table
-        else [],
-        charts=charts.from_table(query, table, lang, links) if table else [],
-        sparql_url=links[0][1] if links else None,
+        view=view,
         sparql=outcome[0].sparql if outcome else None,
         formats=[
             (f, f"{root}/queries/{query.name}?" + urlencode({**chosen, "format": f.name}))

@@ -32,6 +32,7 @@ LANGUAGE_PARAMETER = "lang"
 NAV = (
     ("", "nav_home"),
     ("queries", "nav_queries"),
+    ("compare", "nav_compare"),
     ("sparql", "nav_sparql"),
     ("catalog", "nav_catalog"),
     ("ontology", "nav_ontology"),

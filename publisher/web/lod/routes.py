@@ -55,6 +55,7 @@ from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
 from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
 from publisher.web.lod.kinds import page
+from publisher.web.lod.origin import origin
 from publisher.web.texts import LOD
 
 blueprint = Blueprint("lod", __name__)
@@ -118,6 +119,7 @@ def document(rest: str) -> Response:
             (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
         )
         view, kind = page(description, lang, iris, labels, links.root(), keep)
+        view["origin"] = origin(store, iris, thing, lang)
         if kind.name == "masterplan":
             figures.add_to_masterplan(view["facts"], iris.city_of(thing), lang)
         body = render_page(
