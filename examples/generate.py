@@ -891,6 +891,9 @@ class _City:
                 "sources": ["pagina-comune"] if position < 3 else ["pagina-comune",
                                                                     "articolo-accademico"],
             })
+            if position == 2:  # as a source that dates a phase only by its months
+                phases[-1]["from_month"] = f"{phase_start:%Y-%m}"
+                phases[-1]["to_month"] = f"{end:%Y-%m}"
             phase_start = end + dt.timedelta(days=1)
         participants = _euro(rng, 120, 400, 10)  # a range: min and max
         figures = [
@@ -920,6 +923,7 @@ class _City:
             "city": {
                 "name": _text(f"{n} (città fittizia)", f"{n} (fictional city)"),
                 "istat": self.istat,
+                "istat_valid_from": dt.date(1948, 1, 1),
                 "municipality": self.comune,
                 "sources": ["elenco-comuni"],
             },
@@ -938,6 +942,7 @@ class _City:
                 "homepage": self.url("masterplan"),
                 "contact_email": f"masterplan-{self.slug}@example.org",
                 "governance_bodies": [self.committee],
+                "horizon": self.approved.year + 10,
                 "sources": ["pagina-comune", "comunicato-approvazione"],
                 "figures": figures,
                 "phases": phases,

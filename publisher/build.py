@@ -116,8 +116,11 @@ class CityPipeline:
     """Reads, converts, validates and (when ``dumps_dir`` is given) writes one city at a
     time; one per process, so the shapes are loaded and compiled once."""
 
-    def __init__(self, base_iri: str, shapes_dir: Path, engine: str | None = None) -> None:
+    def __init__(
+        self, base_iri: str, shapes_dir: Path, engine: str | None = None, publisher: str = ""
+    ) -> None:
         self.iris = Iris(base_iri)
+        self.publisher = publisher  # config publisher.name: who makes its own classification
         self.validator = Validator(load_shapes(shapes_dir), engine)
 
     def __call__(self, folder: Path, dumps_dir: Path | None) -> CityOutcome:
@@ -136,7 +139,7 @@ class CityPipeline:
             lap("read")
             return CityOutcome(folder, None, exc.problems, [], [], 0, timings)
         lap("read")
-        located = city_graph(city, self.iris)
+        located = city_graph(city, self.iris, self.publisher)
         lap("rdf")
         problems = self.validator.check_city(located)
         lap("validate")
@@ -186,9 +189,9 @@ def _fewer_collections() -> Iterator[None]:
 _pipeline: CityPipeline | None = None
 
 
-def _start_worker(base_iri: str, shapes_dir: Path, engine: str) -> None:
+def _start_worker(base_iri: str, shapes_dir: Path, engine: str, publisher: str) -> None:
     global _pipeline
-    _pipeline = CityPipeline(base_iri, shapes_dir, engine)
+    _pipeline = CityPipeline(base_iri, shapes_dir, engine, publisher)
     gc.freeze()  # the process's whole life is this build: see _fewer_collections
     gc.set_threshold(*GC_THRESHOLDS)
 
@@ -267,6 +270,15 @@ class _Joiner:
             self.hashes[extension].update(data)
             self.sizes[extension] += len(data)
 
+    def add_graph(self, quads: list[ox.Quad]) -> None:
+        """A graph that is no city's (the vocabulary), after the cities: the every-city dumps
+        are then complete, so a reader offline can answer label questions too."""
+        for extension, out in self.files.items():
+            data = ox_serialize(quads, format=BY_EXTENSION[extension].rdf_format) or b""
+            out.write(data)
+            self.hashes[extension].update(data)
+            self.sizes[extension] += len(data)
+
     def close(self) -> None:
         for out in self.files.values():
             out.close()
@@ -322,7 +334,9 @@ class Builder:
                         self.joiner.close()
                         self.joiner = _Joiner(self.joiner.dumps_dir)
             if not outcomes:
-                pipeline = CityPipeline(self.config.base_iri, shapes_dir, engine)
+                pipeline = CityPipeline(
+                    self.config.base_iri, shapes_dir, engine, self.config["publisher"]["name"]
+                )
                 self.validator = pipeline.validator
                 outcomes = self._gather((pipeline(f, dumps_dir) for f in folders),
                                         len(folders))
@@ -339,7 +353,8 @@ class Builder:
             # spawn, not fork: a build may run inside a threaded server.
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.config.base_iri, self.config.path("shapes_dir"), engine),
+            initargs=(self.config.base_iri, self.config.path("shapes_dir"), engine,
+                      self.config["publisher"]["name"]),
         ) as pool:
             chunk = max(1, min(8, len(folders) // (workers * 8)))
             jobs = [(folder, dumps_dir) for folder in folders]
@@ -385,8 +400,12 @@ class Builder:
             for extension, size, sha256 in outcome.dumps:
                 name, fmt = f"{outcome.key}.{extension}", BY_EXTENSION[extension]
                 dump_files.append(DumpFile(outcome.key, name, fmt, size, sha256))
+        with self.phase("ontology"):  # what is left of it
+            graph = ox.NamedNode(self.iris.graph(VOCABULARY_GRAPH))
+            vocabulary = _in_graph(ontology.result(), graph)
         with self.phase("combine"):
             assert self.joiner is not None
+            self.joiner.add_graph(vocabulary)
             self.joiner.close()
             for fmt in ALL_DUMP_FORMATS:
                 size, digest = self.joiner.sizes[fmt.extension], self.joiner.hashes[fmt.extension]
@@ -394,8 +413,6 @@ class Builder:
                 dump_files.append(DumpFile(ALL_CITIES, name, fmt, size, digest.hexdigest()))
         for dump in dump_files:
             self.known[f"dumps/{dump.filename}"] = {"bytes": dump.byte_size, "sha256": dump.sha256}
-        with self.phase("ontology"):  # what is left of it
-            vocabulary = ontology.result()
         with self.phase("catalog"), ThreadPoolExecutor(1) as thread:
             self.say("catalogue: writing and validating")
             info = BuildInfo(
@@ -415,8 +432,8 @@ class Builder:
             self.known[CATALOG_FILE] = _digest(data)
             with self.phase("store"):
                 self.say(f"{STORE_FILE}: writing")
-                extra = _in_graph(vocabulary, ox.NamedNode(self.iris.graph(VOCABULARY_GRAPH)))
-                extra += _in_graph(catalog, ox.NamedNode(self.iris.graph(CATALOG_GRAPH)))
+                # all.nq already ends with the vocabulary graph: add the catalogue.
+                extra = _in_graph(catalog, ox.NamedNode(self.iris.graph(CATALOG_GRAPH)))
                 self._store(tmp, ox_serialize(extra, format=RdfFormat.N_QUADS) or b"")
                 (tmp / CONTEXT_FILE).write_text(
                     json.dumps(jsonld_context(), indent=2), encoding="utf-8"
@@ -424,7 +441,7 @@ class Builder:
             problems = [p for p in checked.result() if p.is_violation]
             if problems:
                 raise BuildError([f"catalogue: {p}" for p in problems])
-        return sum(outcome.triples for outcome in outcomes) + len(extra)
+        return sum(outcome.triples for outcome in outcomes) + len(vocabulary) + len(extra)
 
     def _store(self, tmp: Path, tail: bytes) -> None:
         """dataset.nq: all.nq (copied by the kernel; its sha256 carried on) and ``tail``."""

@@ -22,8 +22,6 @@ from publisher.rdf import (
     DCTERMS,
     EU_THEME,
     FOAF,
-    ISTAT_CITY,
-    ISTAT_VALID_FROM,
     OWL,
     PROV,
     RDF,
@@ -36,6 +34,7 @@ from publisher.rdf import (
     Subject,
     Term,
     Terms,
+    city_place,
     date,
     date_time,
     integer,
@@ -64,8 +63,10 @@ ALL_TEXT = {
         "en": "Linked data of every published masterplan",
     },
     DCTERMS.description: {
-        "it": "L'unione dei dataset delle città, ciascuna nel proprio grafo.",
-        "en": "The union of the cities' datasets, each city in its own named graph.",
+        "it": "L'unione dei dataset delle città, ciascuna nel proprio grafo, con il grafo dei "
+        "vocabolari (ontologia e vocabolari controllati) che dà le etichette di ogni concetto.",
+        "en": "The union of the cities' datasets, each city in its own named graph, with the "
+        "vocabulary graph (ontology and controlled vocabularies) that labels every concept.",
     },
 }
 CATALOG_TEXT = {
@@ -254,7 +255,7 @@ class _Catalog:
         node = ox.BlankNode()
         self.g.add((node, RDF.type, DCTERMS.Location))
         self.g.add((node, LOCN.geographicName, _lit(city.name.get("it", city.key), "it")))
-        self.g.add((node, RDFS.seeAlso, ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]))
+        self.g.add((node, RDFS.seeAlso, city_place(city)))
         return node
 
     def distribution(self, dataset: URIRef, dump: DumpFile, licence: URIRef) -> None:

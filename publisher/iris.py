@@ -216,8 +216,8 @@ class Iris:
         """Where this server answers for an IRI (request path, no leading slash): the
         inverse of :meth:`thing_for_path`, plus ``ontology[#Term]`` and the other IRIs
         under the base; None for other publishers' IRIs."""
-        if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "#"):
-            return "ontology" + iri[len(ONTOLOGY_IRI) :]
+        if iri == ONTOLOGY_IRI or iri.startswith((ONTOLOGY_IRI + "#", ONTOLOGY_IRI + "/")):
+            return "ontology" + iri[len(ONTOLOGY_IRI) :]  # terms, alignments, versions
         if iri == VOCAB_ONTOLOGY or iri.startswith(str(VOCAB)):
             return "vocab" + iri[len(VOCAB_ONTOLOGY) :]
         return self.path_of(iri)

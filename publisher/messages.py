@@ -135,6 +135,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "it": "ciò per cui vale il ruolo",
     },
     "expected:an ISTAT code": {"en": "an ISTAT code", "it": "un codice ISTAT"},
+    "expected:a year or a month": {"en": "a year or a month", "it": "un anno o un mese"},
     # --- values: why one is refused ("{value}" is the value as written) ------------------
     "date.format": {
         "en": "expected a date, got {value} (write YYYY-MM-DD, e.g. 2015-11-03)",
@@ -159,6 +160,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "year_or_date.format": {
         "en": "expected a year (YYYY) or a date (YYYY-MM-DD), got {value}",
         "it": "atteso un anno (AAAA) o una data (AAAA-MM-GG), trovato {value}",
+    },
+    "year_or_month.format": {
+        "en": "expected a year (YYYY) or a month (YYYY-MM, in quotes), got {value}",
+        "it": "atteso un anno (AAAA) o un mese (AAAA-MM, tra virgolette), trovato {value}",
     },
     "number.format": {
         "en": "expected a decimal number, got {value} (write e.g. 1250000.50: digits, a dot "
@@ -220,6 +225,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "it": "min è maggiore di max",
     },
     "id.duplicate": {"en": "duplicate id '{key}'", "it": "id ripetuto '{key}'"},
+    "source.classification": {
+        "en": "'{key}' is the publisher's own classification, which the build writes: "
+        "use another id and type for a source",
+        "it": "'{key}' è la classificazione di chi pubblica, che scrive la build: usa un "
+        "altro id e un altro tipo per una fonte",
+    },
     "ref.source": {
         "en": "no source in sources.yaml with id '{key}'",
         "it": "in sources.yaml non c'è una fonte con id '{key}'",

@@ -37,6 +37,8 @@ from publisher.source import (
     Text,
     Theme,
 )
+from publisher.source.city import CLASSIFICATION
+from publisher.source.vocabulary import pref_labels
 
 
 class Terms:
@@ -69,7 +71,56 @@ CLV, COV, EU_THEME, EUROVOC, ISTAT_CITY, L0, M8G, ORG, RO, SCHEMA, SMP, TI, VCAR
 )  # fmt: skip
 del N
 
-ISTAT_VALID_FROM = "1948-01-01"
+
+def city_place(city: City) -> ox.NamedNode:
+    """The OntoPiA IRI of the city's comune (the RDF and the catalogue's dct:spatial): the ISTAT
+    code and the date the comune's concept is valid from, both from the city's YAML (each
+    comune has its own date, e.g. ``025001-(1866-11-19)``)."""
+    valid_from = city.istat_valid_from.isoformat() if city.istat_valid_from else ""
+    return ISTAT_CITY[f"{city.istat}-({valid_from})"]
+
+# The publisher's own classification (theme mappings, public-body typing): a source of its
+# own, generated, so that no page presents it as what the plan's sources say.
+MAPPING_TYPES = ("controlled-vocabulary", CLASSIFICATION)
+CLASSIFICATION_TITLE = {
+    "it": "Classificazione di chi pubblica: corrispondenze dei temi e tipi di ente",
+    "en": "The publisher's classification: theme mappings and types of body",
+}
+CLASSIFICATION_NOTE = {
+    "it": "Non è una fonte esterna. Le corrispondenze dei temi con i temi dei dati UE, con le "
+    "aree dell'Osservatorio Nazionale Smart City di ANCI e con i microthesauri EuroVoc, e il "
+    "riconoscimento di alcune organizzazioni come enti pubblici, sono scelte di chi pubblica "
+    "questi dati, non affermazioni delle fonti del masterplan. Le tre corrispondenze sono "
+    "indipendenti: un microthesaurus EuroVoc è scelto per l'argomento del tema, anche quando "
+    "OntoPiA lo colloca sotto un tema dei dati UE diverso da quelli del tema.",
+    "en": "Not an outside source. The matches of the themes to EU data themes, to the areas "
+    "of ANCI's National Smart City Observatory and to EuroVoc microthesauri, and the "
+    "recognition of some organisations as public bodies, are choices of whoever publishes "
+    "these data, not statements of the masterplan's sources. The three mappings are "
+    "independent: a EuroVoc microthesaurus is chosen for the theme's subject, even where "
+    "OntoPiA files it under an EU data theme other than the theme's.",
+}
+THEME_NOTE = {
+    "it": "Le corrispondenze con temi dei dati UE, aree dell'Osservatorio ed EuroVoc sono una "
+    "classificazione di chi pubblica, non delle fonti.",
+    "en": "The matches to EU data themes, Observatory areas and EuroVoc are the publisher's "
+    "classification, not the sources'.",
+}
+PUBLIC_BODY_NOTE = {
+    "it": "Il tipo «ente pubblico» è una classificazione di chi pubblica, non delle fonti.",
+    "en": "The type \"public body\" is the publisher's classification, not the sources'.",
+}
+REPRESENTATIVE_NOTE = {
+    "it": "La fonte indica per questo ruolo una persona dell'organizzazione: il ruolo è "
+    "attribuito all'organizzazione, di cui quella persona è rappresentante.",
+    "en": "The source names a person from this organisation for the role: the role is given "
+    "to the organisation, which that person represents.",
+}
+TITLE_FROM_URL = {
+    "it": "Il nome è ricostruito dall'indirizzo della pagina, non letto come titolo sulla "
+    "pagina.",
+    "en": "The name is rebuilt from the page's address, not read as a title on the page.",
+}
 
 Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -79,6 +130,12 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 def iri(value: str) -> ox.NamedNode:
     """An IRI that recurs (a vocabulary concept) as a pyoxigraph node, cached."""
     return ox.NamedNode(value)
+
+
+@lru_cache(maxsize=1)
+def role_names() -> dict[str, dict[str, str]]:
+    """Role key -> language -> the role's name in the vocabulary (read once)."""
+    return pref_labels("role")
 
 
 def term(value: Term | URIRef) -> Term:
@@ -151,12 +208,13 @@ class CityGraph:
 class _Writer:
     """Adds one city's quads, recording origins as it goes."""
 
-    def __init__(self, city: City, iris: Iris) -> None:
+    def __init__(self, city: City, iris: Iris, publisher_name: str = "") -> None:
         self.city = city
         self.iris = iris
+        self.publisher_name = publisher_name
         self.out = CityGraph(city, ox.NamedNode(iris.graph(city.key)))
         self.graph = self.out.graph
-        self.place = ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
+        self.place = city_place(city)
         self.things: dict[tuple[str, str | None], ox.NamedNode] = {}
 
     # --- small helpers -------------------------------------------------------------------
@@ -176,12 +234,15 @@ class _Writer:
         if type(o) is not ox.Literal:
             self.out.parents.setdefault(o, s)
 
-    def start(self, node: Subject, record: Record, *types: ox.NamedNode) -> Subject:
-        """Type a node, note its origin, and add what every resource carries."""
+    def start(
+        self, node: Subject, record: Record, *types: ox.NamedNode, sources: list[str] | None = None
+    ) -> Subject:
+        """Type a node, note its origin, and add what every resource carries: its sources
+        (``sources`` when the node states less than its record, e.g. a work table)."""
         for rdf_type in types:
             self.emit(node, RDF.type, rdf_type)
         self.out.origins[node] = record.origin
-        for key in record.sources:
+        for key in record.sources if sources is None else sources:
             self.add(node, DCTERMS.source, self.iri("source", key), record, "sources")
         if self.city.fictional:
             self.emit(node, SMP.fictional, TRUE)
@@ -247,7 +308,11 @@ class _Writer:
     def source(self, src: SourceDoc) -> None:
         node = self.iri("source", src.key)
         self.start(node, src, SMP.SourceDocument, FOAF.Document, PROV.Entity)
-        self.text(node, (DCTERMS.title, RDFS.label), src.title, src, "title")
+        if src.title_from_url:  # a name rebuilt from the address is no title: a label only
+            self.text(node, (RDFS.label,), src.title, src, "title")
+            self.text(node, (SKOS.editorialNote,), TITLE_FROM_URL, src, "title_from_url")
+        else:
+            self.text(node, (DCTERMS.title, RDFS.label), src.title, src, "title")
         page = ox.NamedNode(src.url)
         self.add(node, FOAF.page, page, src, "url")
         self.add(node, SCHEMA.url, page, src, "url")
@@ -277,7 +342,9 @@ class _Writer:
     def masterplan(self) -> None:
         city, plan = self.city, self.city.masterplan
         node = self.iri("masterplan")
-        self.start(node, plan, SMP.Masterplan, L0.Description, PROV.Entity)
+        # The city block's sources (the ISTAT code and its date) back the plan's place.
+        sources = list(dict.fromkeys([*plan.sources, *city.city_sources]))
+        self.start(node, plan, SMP.Masterplan, L0.Description, PROV.Entity, sources=sources)
         self.text(node, (DCTERMS.title, RDFS.label), plan.title, plan, "title")
         self.text(
             node, (L0.name,), {k: v for k, v in plan.title.items() if k == "it"}, plan, "title"
@@ -285,6 +352,8 @@ class _Writer:
         self.text(node, (DCTERMS.description,), plan.description, plan, "description")
         self.date(node, DCTERMS.issued, plan.approved, plan, "approved")
         self.date(node, SMP.presentedOn, plan.presented, plan, "presented")
+        if plan.horizon:
+            self.period_of(node, plan, None, plan.horizon, "horizon")
         if plan.homepage:
             self.add(node, FOAF.page, ox.NamedNode(plan.homepage), plan, "homepage")
         if plan.contact_email:
@@ -349,6 +418,9 @@ class _Writer:
                 phase,
                 "validated_by",
             )
+        if phase.from_month or phase.to_month:
+            name = "from_month" if phase.from_month else "to_month"
+            self.period_of(node, phase, phase.from_month, phase.to_month, name)
         for prop, value, name in (
             (PROV.startedAtTime, phase.started, "started"),
             (PROV.endedAtTime, phase.ended, "ended"),
@@ -376,7 +448,11 @@ class _Writer:
     def theme(self, theme: Theme) -> None:
         node = self.iri("theme", theme.key)
         scheme = self.iri("themes")
-        self.start(node, theme, SKOS.Concept)
+        classified = bool(theme.eu_themes or theme.osservatorio_themes or theme.eurovoc)
+        sources = [*theme.sources, CLASSIFICATION] if classified else None
+        self.start(node, theme, SMP.Theme, SKOS.Concept, sources=sources)
+        if classified:
+            self.classification(node, theme, THEME_NOTE)
         self.add(node, SKOS.inScheme, scheme)
         if theme.parent is None:
             self.add(node, SKOS.topConceptOf, scheme)
@@ -396,14 +472,19 @@ class _Writer:
             concept = self.vocab("osservatorio-theme", key)
             self.add(node, SMP.osservatorioTheme, concept, theme, "osservatorio_themes")
             self.add(node, SKOS.closeMatch, concept, theme, "osservatorio_themes")
+        # EuroVoc microthesauri are skos:ConceptSchemes: a SKOS mapping to one would make it
+        # a skos:Concept too (the two are disjoint), so the theme names them as subjects.
         for number in theme.eurovoc:
-            self.add(node, SKOS.relatedMatch, EUROVOC[number], theme, "eurovoc")
+            self.add(node, DCTERMS.subject, EUROVOC[number], theme, "eurovoc")
         if theme.work_table:
             self.work_table(theme, node)
 
     def work_table(self, theme: Theme, concept: ox.NamedNode) -> None:
         node = self.iri("table", theme.key)
-        self.start(node, theme, SMP.WorkTable, ORG.Organization)
+        # The table exists because the plan's sources say so; the vocabularies a theme cites
+        # for its mappings say nothing about it.
+        sources = [k for k in theme.sources if self.city.sources[k].type not in MAPPING_TYPES]
+        self.start(node, theme, SMP.WorkTable, ORG.Organization, sources=sources)
         self.add(node, ORG.purpose, concept)
         labels = {
             lang: (f"Tavolo {text_}" if lang == "it" else f"{text_} work table")
@@ -416,9 +497,9 @@ class _Writer:
     def organisation(self, org: Organisation) -> None:
         node = self.iri("organisation", org.key)
         if org.type == "steering-committee":
+            # Not COV:Organization: a committee has no legal personality (alignments.ttl).
             types = (
                 SMP.SteeringCommittee,
-                COV.Organization,
                 ORG.Organization,
                 SCHEMA.Organization,
                 FOAF.Agent,
@@ -435,7 +516,10 @@ class _Writer:
             )
         else:
             types = (COV.Organization, ORG.Organization, SCHEMA.Organization, FOAF.Agent)
-        self.start(node, org, *types)
+        sources = [*org.sources, CLASSIFICATION] if org.public else None
+        self.start(node, org, *types, sources=sources)
+        if org.public:
+            self.classification(node, org, PUBLIC_BODY_NOTE)
         self.text(node, (FOAF.name, RDFS.label), org.name, org, "name")
         self.text(node, (SKOS.note,), org.note, org, "note")
         if org.homepage:
@@ -450,7 +534,10 @@ class _Writer:
     def role(self, role: RoleAssignment) -> None:
         key = self.iris.role_key(role.role, role.holder, role.target_kind, role.target_key)
         node = self.iri("role", key)
-        self.start(node, role, SMP.RoleAssignment, ORG.Membership, RO.TimeIndexedRole)
+        # An org:Membership joins an agent to an organisation: only roles in a table or body.
+        member = role.target_kind in ("table", "organisation")
+        types = (SMP.RoleAssignment, ORG.Membership) if member else (SMP.RoleAssignment,)
+        self.start(node, role, *types, RO.TimeIndexedRole)
         holder = self.iri("organisation", role.holder)
         concept = self.vocab("role", role.role)
         target = (
@@ -461,25 +548,32 @@ class _Writer:
         for prop in (ORG.member, RO.isRoleInTimeOf):
             self.add(node, prop, holder, role, "holder")
         self.emit(holder, RO.holdsRoleInTime, node)
-        self.emit(holder, ORG.hasMembership, node)
+        if member:
+            self.emit(holder, ORG.hasMembership, node)
         for prop in (ORG.role, RO.withRole):
             self.add(node, prop, concept, role, "role")
         self.add(node, RO.forEntity, target, role, "of")
         if role.target_kind in ("table", "organisation"):
             self.add(node, ORG.organization, target, role, "of")
         self.text(node, (RDFS.comment,), role.note, role, "note")
+        if role.representative:
+            self.add(node, SMP.byRepresentative, TRUE, role, "representative")
+            self.text(node, (SKOS.editorialNote,), REPRESENTATIVE_NOTE, role, "representative")
         self.role_label(node, role)
         if role.since is not None or role.until is not None:
             self.interval(node, role)
 
     def role_label(self, node: ox.NamedNode, role: RoleAssignment) -> None:
-        """A readable label: "<holder>: <role> — <target>", built from the keys' labels."""
+        """A readable label: "<holder>: <role> — <target>", each part in the label's language
+        (the role's skos:prefLabel in that language; a name without a translation is a
+        proper name and stays as the source writes it)."""
         holder = self.city.organisations[role.holder].name
         target = self.target_name(role)
+        names = role_names()[role.role]
         for lang in ("it", "en"):
             name = holder.get(lang, holder.get("it", role.holder))
             what = target.get(lang, target.get("it", ""))
-            label = f"{name}: {role.role.replace('-', ' ')} — {what}"
+            label = f"{name}: {names[lang]} — {what}"
             self.emit(node, RDFS.label, text(label, lang))
 
     def target_name(self, role: RoleAssignment) -> Text:
@@ -513,6 +607,48 @@ class _Writer:
                 self.emit(instant, TIME.inXSDgYear, typed(f"{value:04d}", XSD.gYear))
             else:
                 self.emit(instant, TIME.inXSDDate, date(value))
+
+    def period_of(
+        self, node: ox.NamedNode, record: Record, start: str | None, end: str | None, name: str
+    ) -> None:
+        """A period a source dates only to the month or the year (April–June 2015, the 2020
+        horizon), as a dct:PeriodOfTime with xsd:gYearMonth / xsd:gYear bounds."""
+        period = ox.BlankNode()
+        self.add(node, DCTERMS.temporal, period, record, name)
+        self.out.origins[period] = record.where(name)
+        self.emit(period, RDF.type, DCTERMS.PeriodOfTime)
+        for prop, value in ((DCAT.startDate, start), (DCAT.endDate, end)):
+            if value:
+                self.emit(period, prop, typed(value, XSD.gYearMonth if "-" in value else XSD.gYear))
+
+    def classification(self, node: ox.NamedNode, record: Record, note: Text) -> None:
+        """Say on the node which of its statements are the publisher's own classification,
+        and describe that classification (once) as a source of its own."""
+        self.text(node, (SKOS.editorialNote,), note, record, "sources")
+        doc = self.iri("source", CLASSIFICATION)
+        if doc in self.out.origins:
+            return
+        self.out.origins[doc] = self.city.scheme_origin
+        for rdf_type in (SMP.SourceDocument, FOAF.Document, PROV.Entity):
+            self.emit(doc, RDF.type, rdf_type)
+        for lang, value in CLASSIFICATION_TITLE.items():
+            for p in (DCTERMS.title, RDFS.label):
+                self.emit(doc, p, text(value, lang))
+        for lang, value in CLASSIFICATION_NOTE.items():
+            self.emit(doc, RDFS.comment, text(value, lang))
+        page = ox.NamedNode(self.iris.document(str(doc.value), "html"))
+        self.emit(doc, FOAF.page, page)
+        self.emit(doc, SCHEMA.url, page)
+        self.emit(doc, SMP.sourceType, self.vocab("source-type", CLASSIFICATION))
+        self.emit(doc, PROV.wasAttributedTo, ox.NamedNode(self.iris.publisher()))
+        if self.publisher_name:  # named here: a city graph says nothing about other subjects
+            agent = ox.BlankNode()
+            self.emit(doc, DCTERMS.publisher, agent)
+            self.emit(agent, RDF.type, FOAF.Agent)
+            self.emit(agent, FOAF.name, text(self.publisher_name))
+            self.out.origins[agent] = self.city.scheme_origin
+        if self.city.fictional:
+            self.emit(doc, SMP.fictional, TRUE)
 
     def action(self, action: Action) -> None:
         node = self.iri("action", action.key)
@@ -596,6 +732,7 @@ class _Writer:
         return self.out
 
 
-def city_graph(city: City, iris: Iris) -> CityGraph:
-    """The RDF of one city, with the YAML origin of every subject."""
-    return _Writer(city, iris).write()
+def city_graph(city: City, iris: Iris, publisher_name: str = "") -> CityGraph:
+    """The RDF of one city, with the YAML origin of every subject; ``publisher_name`` names
+    the publisher of the publisher's own classification (config ``publisher.name``)."""
+    return _Writer(city, iris, publisher_name).write()

@@ -178,10 +178,14 @@ def test_parallel_build_publishes_the_same_data(
         for name in ("dumps/all.nq", "dumps/all.trig", "dataset.nq", "catalog.ttl"):
             data = (dist / name).read_bytes()
             assert manifest["files"][name]["sha256"] == hashlib.sha256(data).hexdigest()
-    # the every-city dumps are the cities' own files end to end
+    # the every-city dumps are the cities' own files end to end, then the vocabulary graph
     nq = b"".join((one.dist / "dumps" / f"{key}.nq").read_bytes() for key in one.cities)
-    assert (one.dist / "dumps" / "all.nq").read_bytes() == nq
-    assert (one.dist / "dataset.nq").read_bytes().startswith(nq)
+    every = (one.dist / "dumps" / "all.nq").read_bytes()
+    assert every.startswith(nq)
+    assert {line.rsplit(b" ", 2)[-2] for line in every[len(nq):].splitlines()} == {
+        f"<{config.base_iri}graph/vocabulary>".encode()
+    }
+    assert (one.dist / "dataset.nq").read_bytes().startswith(every)
     assert set(one.timings) == set(PHASES)
 
 

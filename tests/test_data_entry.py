@@ -103,6 +103,7 @@ sources:
 city:
   name: {it: Città di prova}
   istat: <istat>
+  istat_valid_from: 1948-01-01
   municipality: comune-prova
   sources: [fonte]
 fictional: <fictional>
@@ -257,7 +258,7 @@ def test_an_unknown_source_of_the_city_points_at_its_sources_line(tmp_path: Path
     path.write_text(path.read_text().replace("  sources: [fonte]\nfictional", "  sources: "
                                              "[istat-cities]\nfictional"))  # fmt: skip
     (found,) = problems_of(city)
-    assert found == f"{path}:5: city.sources: no source in sources.yaml with id 'istat-cities'"
+    assert found == f"{path}:6: city.sources: no source in sources.yaml with id 'istat-cities'"
 
 
 def test_an_unreadable_file_is_a_located_message(tmp_path: Path) -> None:

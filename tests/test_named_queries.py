@@ -473,10 +473,12 @@ def test_sources_behind_a_resource(web):
         ("resource", iri("demo-city", "source", key)) for key in action["sources"]
     }
     assert all(r["source_title"] and r["url"] and r["source_type"] for r in found)
-    plan = read_yaml("laspezia", "masterplan")["masterplan"]
+    yaml = read_yaml("laspezia", "masterplan")
+    plan = yaml["masterplan"]
     found = rows(web, "sources-of-resource", resource=iri("laspezia", "masterplan"))
     assert {(r["via"], r["source"].rsplit("/", 1)[1]) for r in found} == {
         *(("resource", key) for key in plan["sources"]),
+        *(("resource", key) for key in yaml["city"]["sources"]),  # they back the place
         *(("declared-figure", f["source"]) for f in plan["figures"]),
     }
     city_wide = rows(web, "sources-of-resource", city="second-city")

@@ -172,7 +172,7 @@ AGENT = "b:catalog dct:publisher ?a"
 CONTACT = "ds:esempiopoli dcat:contactPoint ?k"
 
 SOLARE = """
-thm:solare a skos:Concept ; skos:inScheme ex:themes ; skos:broader thm:energia ;
+thm:solare a smp:Theme , skos:Concept ; skos:inScheme ex:themes ; skos:broader thm:energia ;
     skos:prefLabel "Solare (fittizio)"@it , "Solar (fictional)"@en ;
     rdfs:label "Solare (fittizio)"@it , "Solar (fictional)"@en ;
     skos:definition "Sotto-sotto-tema fittizio."@it ;
@@ -182,13 +182,12 @@ thm:energia skos:narrower thm:solare .
 """
 
 SECOND_LEAD = """
-ra:lead--energia-spa--action--a01 a smp:RoleAssignment , org:Membership , RO:TimeIndexedRole ;
+ra:lead--energia-spa--action--a01 a smp:RoleAssignment , RO:TimeIndexedRole ;
     rdfs:label "Energia Esempio S.p.A.: capofila dell'azione A.01 (fittizio)"@it ;
     org:member orgn:energia-spa ; RO:isRoleInTimeOf orgn:energia-spa ;
     org:role role:lead ; RO:withRole role:lead ; RO:forEntity act:a01 ;
     dct:source src:comune-page .
-orgn:energia-spa RO:holdsRoleInTime ra:lead--energia-spa--action--a01 ;
-    org:hasMembership ra:lead--energia-spa--action--a01 .
+orgn:energia-spa RO:holdsRoleInTime ra:lead--energia-spa--action--a01 .
 """
 
 CITY_CASES = [
@@ -363,8 +362,8 @@ CITY_CASES = [
          drop("thm:mobilita", "skos:closeMatch", "eutheme:TRAN"),
          (V("smps:Theme-closeMatch", "Equals"),)),
     Case("theme-eurovoc-not-a-number", CITY,
-         add("thm:ambiente skos:relatedMatch <http://eurovoc.europa.eu/energy> ."),
-         (V("smps:Theme-relatedMatch", "Pattern"),)),
+         add("thm:ambiente dct:subject <http://eurovoc.europa.eu/energy> ."),
+         (V("smps:Theme-eurovoc", "Pattern"),)),
     Case("theme-without-source", CITY, drop("thm:mobilita", "dct:source"),
          (V("smps:Theme-source", "MinCount"),),
          extended=True),
@@ -438,9 +437,17 @@ CITY_CASES = [
     Case("public-body-not-m8g", CITY,
          drop("orgn:comune-esempiopoli", "a", "m8g:PublicOrganisation"),
          (V("smps:PublicOrganisation-types", "HasValue"),)),
-    Case("steering-committee-not-cov", CITY,
-         drop("orgn:comitato-indirizzo", "a", "COV:Organization"),
-         (V("smps:SteeringCommittee-types", "HasValue"), V("smps:AnyOrganizationShape", "Or"))),
+    Case("steering-committee-typed-cov", CITY,
+         add("orgn:comitato-indirizzo a COV:Organization ."),
+         (V("smps:SteeringCommittee-types", "Not"),)),
+    Case("steering-committee-not-an-organisation", CITY,
+         drop("orgn:comitato-indirizzo", "a", "smp:SteeringCommittee"),
+         (V("smps:AnyOrganizationShape", "Or"), V("smps:Masterplan-hasGovernanceBody", "Class")),
+         extended=True),
+    Case("membership-without-organisation", CITY,
+         add("ra:lead--comune-esempiopoli--action--a01 a org:Membership ."),
+         (V("smps:Membership-organization", "MinCount"),
+          V("smps:RoleAssignment-hasMembership", "Equals"))),
     # --- Role assignments ---------------------------------------------------------------------
     Case("role-outside-vocabulary", CITY,
          (replace("ra:coordinator--energia-spa--table--ambiente", "org:role", "role:boss"),
@@ -470,7 +477,8 @@ CITY_CASES = [
          (V("smps:RoleAssignment-forEntity", "Or"),)),
     Case("role-for-a-table-without-org-organization", CITY,
          drop("ra:coordinator--energia-spa--table--ambiente", "org:organization"),
-         (V("smps:RoleAssignmentOrganizationShape", "Or"),),
+         (V("smps:Membership-organization", "MinCount"),
+          V("smps:RoleAssignmentOrganizationShape", "Or")),
          extended=True),
     Case("role-for-an-action-with-org-organization", CITY,
          add("ra:lead--comune-esempiopoli--action--a01 org:organization act:a01 ."),
@@ -616,14 +624,14 @@ CITY_CASES = [
     Case("source-without-italian-title", CITY,
          drop_text("src:press-2016", "Comunicato stampa sul masterplan (fittizio)", "it",
                    "dct:title", "rdfs:label"),
-         (V("smps:SourceDocument-title", "QualifiedMinCount"),),
+         (V("smps:SourceDocument-label", "QualifiedMinCount"),),
          extended=True),
     Case("source-date-with-time", CITY,
          replace("src:press-2016", "dct:issued", '"2016-03-02T09:00:00"^^xsd:dateTime'),
          (V("smps:SourceDocument-issued", "Datatype"),),
          extended=True),
     Case("source-without-date", CITY, drop("src:press-2016", "dct:issued"),
-         (W("smps:SourceDocument-issued-recommended", "MinCount"),)),
+         (W("smps:SourceDocument-issued-recommended", "Or"),)),
     Case("source-language-as-iri", CITY,
          replace("src:press-2016", "dct:language",
                  "<http://publications.europa.eu/resource/authority/language/ITA>"),
@@ -970,8 +978,8 @@ MORE_CITY_CASES = [
          replace("orgn:comune-esempiopoli", "dct:spatial",
                  "<https://www.wikidata.org/wiki/Q00000>"),
          (V("smps:Organisation-spatial", "Pattern"),), extended=True),
-    Case("role-not-org-membership", CITY,
-         drop("ra:lead--comune-esempiopoli--action--a01", "a", "org:Membership"),
+    Case("role-not-ro-time-indexed-role", CITY,
+         drop("ra:lead--comune-esempiopoli--action--a01", "a", "RO:TimeIndexedRole"),
          (V("smps:RoleAssignment-types", "HasValue"),), extended=True),
     Case("role-period-is-a-phase", CITY,
          (replace("ra:coordinator--energia-spa--table--ambiente", "org:memberDuring", "ph:1"),
@@ -1027,8 +1035,9 @@ MORE_CITY_CASES = [
          add("act:a02 dct:source orgn:comune-esempiopoli ."),
          (V("smps:Action-source", "Class"),), extended=True),
     Case("source-without-rdfs-label", CITY, drop("src:comune-page", "rdfs:label"),
-         (V("smps:SourceDocument-label", "MinCount"), V("smps:SourceDocument-label", "Equals")),
-         extended=True),
+         (V("smps:SourceDocument-label", "QualifiedMinCount"),), extended=True),
+    Case("source-title-in-french", CITY, add('src:comune-page dct:title "Page (fictif)"@fr .'),
+         (V("smps:SourceDocument-title", "LanguageIn"),), extended=True),
     Case("source-without-publisher", CITY, drop("src:comune-page", "dct:publisher"),
          (W("smps:SourceDocument-publisher-recommended", "MinCount"),), extended=True),
     Case("source-citation-with-language", CITY,

@@ -288,6 +288,20 @@ def as_year_or_date(value: Any) -> dt.date | int:
         raise
 
 
+_YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def as_year_or_month(value: Any) -> str:
+    """A year (``2020``) or a month (``2015-04``), as its xsd:gYear / xsd:gYearMonth lexical
+    form: for what a source dates only to the month or the year (a plan's horizon)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return f"{value:04d}"
+    match = _YEAR_MONTH.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1000:
+        raise Invalid("year_or_month.format")
+    return match.group(0)
+
+
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -426,6 +440,7 @@ TEXT_IT = Read("text", lambda c, node: c.text(node, require_it=True))  # "it req
 STRING = _scalar("string", as_string, "text")
 DATE = _scalar("date", as_date, "a date")
 YEAR_OR_DATE = _scalar("year-or-date", as_year_or_date, "a year or a date")
+YEAR_OR_MONTH = _scalar("year-or-month", as_year_or_month, "a year or a month")
 URL = _scalar("url", as_url, "an http(s) URL")
 EMAIL = _scalar("email", as_email, "an e-mail address")
 BOOLEAN = _scalar("boolean", as_bool, "true or false")

@@ -13,6 +13,7 @@ from publisher.source.checks import (
     Checker,
     Invalid,
     as_bool,
+    as_date,
     as_istat,
     required_fields,
     yaml_fields,
@@ -40,7 +41,8 @@ SOURCE_FIELDS = ("id", *yaml_fields(SourceDoc))
 FIGURE_FIELDS = (*yaml_fields(Figure), *AMOUNT_FIELDS, "source")
 PHASE_FIELDS = (*yaml_fields(Phase), "sources")
 MASTERPLAN_FIELDS = (*yaml_fields(Masterplan), "sources", "figures", "phases")
-CITY_FIELDS = ("name", "istat", "municipality", "sources")
+CLASSIFICATION = "publisher-classification"  # the source the build generates, never the YAML
+CITY_FIELDS = ("name", "istat", "istat_valid_from", "municipality", "sources")
 SCHEME_FIELDS = ("label", "sources")
 SUBTHEME_FIELDS = ("id", *yaml_fields(Theme), "sources")
 THEME_FIELDS = (*SUBTHEME_FIELDS, "subthemes")
@@ -97,6 +99,10 @@ def _parse_sources(c: Checker, root: Node) -> dict[str, SourceDoc]:
         record = SourceDoc(
             **{**_record_base(c, item, f, key), "sources": []}, **c.fields(SourceDoc, f)
         )
+        # The build writes the publisher's classification itself (publisher/rdf.py).
+        if key == CLASSIFICATION or record.type == CLASSIFICATION:
+            c.fail(item.origin, "source.classification", key=CLASSIFICATION)
+            continue
         _add_unique(c, result, key, record, f.get("id"))
     return result
 
@@ -317,6 +323,7 @@ def read_city(folder: Path) -> City:
         folder=folder,
         name=c.text(city_fields.get("name"), require_it=True),
         istat=c.scalar(city_fields.get("istat"), as_istat, "an ISTAT code") or "",
+        istat_valid_from=c.scalar(city_fields.get("istat_valid_from"), as_date, "a date"),
         municipality=c.key(city_fields.get("municipality")) or "",
         city_sources=c.keys(city_fields.get("sources")),
         city_origin=city_node.origin if city_node else Origin(folder, 1, "city"),

@@ -36,6 +36,7 @@ from publisher.source.checks import (
     TIMEFRAMES,
     URL,
     YEAR_OR_DATE,
+    YEAR_OR_MONTH,
     Amount,
     Read,
     Text,
@@ -77,6 +78,7 @@ class SourceDoc(Record):
     issued: dt.date | None = yaml_field(DATE)
     citation: str | None = yaml_field(STRING)
     note: Text = yaml_field(TEXT, {})
+    title_from_url: bool = yaml_field(BOOLEAN, False)  # the title is rebuilt from the URL
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Phase(Record):
     validated_by: str | None = yaml_field(KEY)
     started: dt.date | None = yaml_field(DATE)
     ended: dt.date | None = yaml_field(DATE)
+    from_month: str | None = yaml_field(YEAR_OR_MONTH)  # when a source dates it by month
+    to_month: str | None = yaml_field(YEAR_OR_MONTH)
 
 
 @dataclass
@@ -132,6 +136,7 @@ class RoleAssignment(Record):
     since: dt.date | int | None = yaml_field(YEAR_OR_DATE)
     until: dt.date | int | None = yaml_field(YEAR_OR_DATE)
     note: Text = yaml_field(TEXT, {})
+    representative: bool = yaml_field(BOOLEAN, False)  # a person of the holder, in the source
 
 
 @dataclass
@@ -166,6 +171,7 @@ class Masterplan(Record):
     homepage: str | None = yaml_field(URL)
     contact_email: str | None = yaml_field(EMAIL)
     governance_bodies: list[str] = yaml_field(KEYS, [])
+    horizon: str | None = yaml_field(YEAR_OR_MONTH)
     figures: list[Figure] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
 
@@ -178,6 +184,7 @@ class City:
     folder: Path
     name: Text
     istat: str
+    istat_valid_from: dt.date | None
     municipality: str
     city_sources: list[str]
     city_origin: Origin

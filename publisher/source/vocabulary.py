@@ -113,6 +113,25 @@ def _labels(path: Path) -> dict[str, Names]:
     return schemes
 
 
+def pref_labels(scheme: str, path: Path = VOCABULARY_FILE) -> dict[str, dict[str, str]]:
+    """concept key -> language -> its skos:prefLabel in scheme ``scheme`` (``role``): the name
+    generated labels use, so a label in Italian says the role in Italian."""
+    key_of: dict[str, str] = {}
+    in_scheme: set[str] = set()
+    pref: dict[str, dict[str, str]] = {}
+    for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+        if not isinstance(subject, ox.NamedNode):
+            continue
+        if predicate == SKOS + "inScheme" and obj.value == VOCAB + scheme:
+            in_scheme.add(subject.value)
+        elif predicate == SKOS + "notation":
+            key_of[subject.value] = obj.value
+        elif predicate == SKOS + "prefLabel" and isinstance(obj, ox.Literal) and obj.language:
+            pref.setdefault(subject.value, {})[obj.language] = obj.value
+    return {key_of[c]: pref.get(c, {}) for c in key_of if c in in_scheme}
+
+
 def load(path: Path = VOCABULARY_FILE) -> dict[str, Choices]:
     """Each vocabulary's choices (by scheme key, e.g. ``timeframe``), then NAMES's."""
     result = {scheme: Choices(names, names) for scheme, names in _labels(path).items()}

@@ -55,6 +55,7 @@ def role(b: PageBuilder) -> dict[str, Any]:
         "target": b.first_link(x, P(RO.forEntity)),
         "period": period(b, b.d.first(x, P(ORG.memberDuring))),
         "comment": b.literal(x, P(RDFS.comment)),
+        "note": b.literal(x, P(SKOS.editorialNote)),
     }
 
 
@@ -83,6 +84,7 @@ def source(b: PageBuilder) -> dict[str, Any]:
         "language": b.literal(x, P(DCTERMS.language)),
         "citation": b.literal(x, P(DCTERMS.bibliographicCitation)),
         "comment": b.literal(x, P(RDFS.comment)),
+        "note": b.literal(x, P(SKOS.editorialNote)),
     }
 
 
@@ -97,6 +99,7 @@ def organisation(b: PageBuilder) -> dict[str, Any]:
         "same_as": b.links(x, P(OWL.sameAs)),
         "roles_held": roles(b, P(RO.isRoleInTimeOf), x),
         "roles_towards": roles(b, P(RO.forEntity), x),
+        "note": b.literal(x, P(SKOS.editorialNote)),
     }
 
 
@@ -121,9 +124,10 @@ def theme(b: PageBuilder) -> dict[str, Any]:
         "narrower": by_label([b.link(n) for n in dict.fromkeys(narrower)]),
         "eu_themes": b.links(x, P(SMP.euDataTheme)),
         "osservatorio": b.links(x, P(SMP.osservatorioTheme)),
-        "eurovoc": b.links(x, P(SKOS.relatedMatch)),
+        "eurovoc": b.links(x, P(DCTERMS.subject)),
         "actions": by_label([b.link(s) for s in b.d.subjects(P(DCTERMS.subject), x)]),
         "tables": by_label([b.link(s) for s in b.d.subjects(P(ORG.purpose), x)]),
+        "note": b.literal(x, P(SKOS.editorialNote)),
     }
 
 

@@ -29,6 +29,11 @@ from publisher.web.memo import Memo
 
 ONTOLOGY_DIR = "ontology"
 ONTOLOGY_FILE = "smp.ttl"
+# The ontologies published as files of their own, by request path (the alignments are a
+# separate owl:Ontology that smp.ttl points to with rdfs:seeAlso).
+FILES = {"ontology": ONTOLOGY_FILE, "ontology/alignments": "alignments.ttl"}
+VERSIONED = (ONTOLOGY_FILE, "alignments.ttl", "vocabularies.ttl")
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _DATA = re.compile(r'<script[^>]*type="application/ld\+json"[^>]*>.*?</script>', re.DOTALL)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
@@ -39,9 +44,9 @@ class OntologyMissing(FileNotFoundError):
     """The build has no ontology folder (a partial or test ``dist/``)."""
 
 
-def rdf(memo: Memo, dist: Path, version: str, fmt: Format) -> bytes:
-    """The ontology's triples in ``fmt`` (parsed once per version)."""
-    path = dist / ONTOLOGY_DIR / ONTOLOGY_FILE
+def rdf(memo: Memo, dist: Path, version: str, fmt: Format, name: str = ONTOLOGY_FILE) -> bytes:
+    """An ontology file's triples in ``fmt`` (parsed once per version)."""
+    path = dist / ONTOLOGY_DIR / name
 
     def make() -> bytes:
         if not path.is_file():
@@ -50,6 +55,24 @@ def rdf(memo: Memo, dist: Path, version: str, fmt: Format) -> bytes:
         return serialize(triples, fmt)
 
     return memo.get((str(path), fmt.name), make, version=version)
+
+
+def versions(memo: Memo, dist: Path, version: str) -> dict[str, str]:
+    """Each ``owl:versionIRI`` the published ontology files declare -> the ontology's own
+    IRI (``…/ontology/0.1.0`` -> ``…/ontology``): a version IRI dereferences to the current
+    version, the only one this build serves."""
+
+    def make() -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name in VERSIONED:
+            path = dist / ONTOLOGY_DIR / name
+            if path.is_file():
+                for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                    if q.predicate.value == OWL_VERSION_IRI:
+                        found[q.object.value] = q.subject.value
+        return found
+
+    return memo.get(("versions",), make, version=version)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ runs: request path ``/id/laspezia/masterplan`` is IRI ``<base>id/laspezia/master
   browsers send it; clients that put RDF/XML first at q=1 (rapper, Jena, Protégé) get
   RDF/XML. Nothing acceptable → **406** listing the variants (and the same ``Link``).
 - **Ontology** ``/ontology`` (the hash namespace of ``smp:``) and ``/ontology.<ext>``: the
-  same rules; HTML is pyLODE's page in the page language.
+  same rules; HTML is pyLODE's page in the page language. ``/ontology/alignments[.<ext>]``:
+  the alignments file in the RDF formats. A version IRI (``/ontology/0.1.0``,
+  ``/ontology/alignments/0.1.0``, ``/vocab/0.1.0``): **303** to the current version.
 - **Home** ``/``: HTML only (the machine-readable entry points are ``/catalog``,
   ``/.well-known/void`` and ``/sparql``).
 - **Languages** (HTML only): ``?lang=it|en`` wins, else Accept-Language, else Italian;
@@ -205,6 +207,53 @@ def ontology(ext: str | None) -> Response:
     return response
 
 
+@blueprint.get("/ontology/<path:rest>")
+def ontology_part(rest: str) -> Response:
+    """The alignments (``/ontology/alignments[.ext]``, an owl:Ontology of their own, in the
+    RDF formats: pyLODE documents only smp.ttl) and the version IRIs (``/ontology/0.1.0``)."""
+    _refuse_encoded_slashes()
+    stem, dot, ext = rest.rpartition(".")
+    name, ext = (stem, ext) if dot and ext in mt.BY_EXTENSION else (rest, None)
+    path = "ontology/" + name
+    if name == "alignments" and ext != mt.HTML.extension:
+        offers = mt.rdf_offers()
+        fmt = mt.BY_EXTENSION[ext] if ext else negotiate(offers)
+        shared = state()
+        try:
+            data = onto.rdf(
+                shared.memo("lod.ontology"), shared.config.path("dist_dir"),
+                shared.store.version, fmt, onto.FILES[path],
+            )
+        except onto.OntologyMissing:
+            raise problem(404, "this build has no ontology files") from None
+        response = Response(data, content_type=content_type(fmt))
+        response.headers["Link"] = links.link_value(links.variants(path, offers))
+        if ext is None:
+            response.headers["Content-Location"] = links.absolute(f"{path}.{fmt.extension}")
+        return response
+    moved = _current_version(path)
+    if moved is None:
+        raise problem(404, f"/{path} names no resource")
+    return moved
+
+
+def _current_version(path: str) -> Response | None:
+    """A 303 from a version IRI the ontology files declare to the current version, or None."""
+    shared, iris = state(), _iris()
+    declared = onto.versions(
+        shared.memo("lod.ontology"), shared.config.path("dist_dir"), shared.store.version
+    )
+    for version_iri, current in declared.items():
+        if iris.local_path(version_iri) == path:
+            location = links.absolute(iris.local_path(current) or "")
+            response = Response(
+                f"303 See Other: {location}\n", 303, content_type="text/plain; charset=utf-8"
+            )
+            response.headers["Location"] = location
+            return response
+    return None
+
+
 # --- the 303 -------------------------------------------------------------------------------
 def _see_other(path: str) -> Response:
     _refuse_encoded_slashes()
@@ -213,6 +262,8 @@ def _see_other(path: str) -> Response:
     thing = _iris().thing_for_path(path)
     if thing is None:
         raise problem(404, f"/{path} names no resource")
+    if path.startswith("vocab/") and (moved := _current_version(path)) is not None:
+        return moved
     found = _find(thing, check=True)
     doc = "doc/" + _path(found)
     fmt = _negotiate(doc)
