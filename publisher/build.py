@@ -37,8 +37,8 @@ from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import serialize as ox_serialize
 
 from publisher import __version__, distdir
-from publisher.catalog import BuildInfo, DumpFile, catalog_triples
-from publisher.config import Config
+from publisher.catalog import BuildInfo, DumpFile, catalog_triples, ipa_code, ipa_warning
+from publisher.config import Config, ConfigError
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
 from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
 from publisher.messages import Localised
@@ -287,6 +287,10 @@ class Builder:
         self.validator: Validator | None = None  # the shapes, for the catalogue
         self.joiner: _Joiner | None = None  # all.trig / all.nq while the cities come in
         self.known: dict[str, dict] = {}  # files written: size and sha256, for the manifest
+        try:
+            ipa_code(config)  # a malformed IPA code stops the build before any work
+        except ConfigError as exc:
+            raise BuildError([str(exc)]) from exc
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -481,6 +485,8 @@ class Builder:
                     (tmp / "dumps").mkdir()
                     self.joiner = _Joiner(tmp / "dumps")
                     cities, outcomes, warnings = self.read_and_validate(tmp / "dumps")
+                    unset = ipa_warning(self.config)
+                    warnings += [unset] if unset else []
                     triples = self.write(tmp, cities, outcomes, ontology)
                 finally:
                     if self.joiner is not None:

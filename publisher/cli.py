@@ -117,16 +117,18 @@ def main() -> None:
 )
 @_out_option("Output folder, replaced atomically. Default: dist/.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
+@click.option("--ipa-code", help="The publisher's IndicePA code (publisher.ipa_code).")
 @LANG_OPTION
 def build_command(
     config_file: Path | None,
     data_dir: Path | None,
     out_dir: Path | None,
     quiet: bool,
+    ipa_code: str | None = None,
     lang: str | None = None,
 ) -> None:
     """Convert the YAML to RDF, validate it with SHACL and write dist/."""
-    config = _config(config_file, lang)
+    config = _config(config_file, lang, **{"publisher.ipa_code": ipa_code})
     lang = _lang(config)
     progress = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     with _refused_on_problems("cli.build_failed", lang):

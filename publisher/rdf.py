@@ -71,6 +71,11 @@ del N
 
 ISTAT_VALID_FROM = "1948-01-01"
 
+
+def city_place(city: City) -> ox.NamedNode:
+    """The OntoPiA IRI of the city's comune (the RDF and the catalogue's dct:spatial)."""
+    return ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
+
 Subject = ox.NamedNode | ox.BlankNode
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -156,7 +161,7 @@ class _Writer:
         self.iris = iris
         self.out = CityGraph(city, ox.NamedNode(iris.graph(city.key)))
         self.graph = self.out.graph
-        self.place = ISTAT_CITY[f"{city.istat}-({ISTAT_VALID_FROM})"]
+        self.place = city_place(city)
         self.things: dict[tuple[str, str | None], ox.NamedNode] = {}
 
     # --- small helpers -------------------------------------------------------------------

@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from publisher import mediatypes as mt
 from publisher.iris import Iris
@@ -157,6 +157,53 @@ def describe_query(thing: str) -> str:
     ]
     union = "\n  UNION ".join("{ " + b + " }" for b in branches)
     return f"CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?lv . }}\nWHERE {{\n  {union}\n}}"
+
+
+# --- the catalogue's own things ------------------------------------------------------------
+# Links the closure of a catalogue thing does not follow: the whole catalogue would come
+# along (the datasets linked are documents of their own).
+NOT_FOLLOWED = frozenset(str(p) for p in (DCTERMS.hasPart, DCAT.dataset, DCAT.servesDataset))
+# What the catalogue declares and the store normalises away (oxigraph/oxigraph#526 turns
+# xsd:nonNegativeInteger into xsd:integer on load); DCAT-AP 3's shapes want the declared one.
+DECLARED_DATATYPES = {str(DCAT.byteSize): ox.NamedNode(str(XSD.nonNegativeInteger))}
+
+
+def catalogue_triples(store: Store, graph: str) -> list[ox.Triple]:
+    """Every triple of the catalogue graph (the routes keep them once per data version)."""
+    return run_construct(
+        store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+    )
+
+
+def catalogue_description(triples: list[ox.Triple], thing: str) -> Description:
+    """What ``dist/catalog.ttl`` says of a catalogue thing: everything reachable from it (its
+    distributions, licence, agent, contact, place, standards, checksums), so that the
+    document alone passes the DCAT-AP shapes as the catalogue does; the datatypes the
+    catalogue declares are given back."""
+    by_subject: dict[Term, list[ox.Triple]] = defaultdict(list)
+    for triple in triples:
+        by_subject[triple.subject].append(triple)
+    found: list[ox.Triple] = []
+    todo, seen = [ox.NamedNode(thing)], set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in by_subject.get(node, ()):
+            found.append(_declared(triple))
+            if triple.predicate.value not in NOT_FOLLOWED:
+                todo.append(triple.object)
+    return Description(thing, found)
+
+
+def _declared(triple: ox.Triple) -> ox.Triple:
+    datatype = DECLARED_DATATYPES.get(triple.predicate.value)
+    if datatype is None or not isinstance(triple.object, ox.Literal):
+        return triple
+    return ox.Triple(
+        triple.subject, triple.predicate, ox.Literal(triple.object.value, datatype=datatype)
+    )
 
 
 # --- what pages show besides the description (HTML only) ------------------------------------

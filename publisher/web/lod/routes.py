@@ -40,7 +40,7 @@ from flask import Blueprint, Response, redirect, request
 from werkzeug.exceptions import HTTPException
 
 from publisher import mediatypes as mt
-from publisher.iris import Iris
+from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
 from publisher.web.context import problem, state
@@ -51,7 +51,16 @@ from publisher.web.http.negotiation import content_type, negotiate, negotiate_la
 from publisher.web.lod import figures
 from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
-from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
+from publisher.web.lod.describe import (
+    Description,
+    catalogue_description,
+    catalogue_triples,
+    describe,
+    document_triples,
+    exists,
+    page_context,
+    term_labels,
+)
 from publisher.web.lod.kinds import page
 from publisher.web.texts import LOD
 
@@ -108,12 +117,16 @@ def document(rest: str) -> Response:
     description = describe(store, thing)
     if not description.exists:
         raise _not_found(thing)
+    if fmt is not mt.HTML and iris.in_catalogue(thing):
+        description = _catalogue_description(thing)
     if fmt is mt.HTML:
         lang = negotiate_language()
         page_context(store, description)
         keep = "lang" in request.args
-        labels = state().memo("lod.term_labels", 1).get(
-            (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
+        labels = (
+            state()
+            .memo("lod.term_labels", 1)
+            .get((), lambda: {**external_labels(), **term_labels(store)}, version=store.version)
         )
         view, kind = page(description, lang, iris, labels, links.root(), keep)
         if kind.name == "masterplan":
@@ -219,6 +232,17 @@ def _not_found(thing: str) -> HTTPException:
 
 
 # --- HTTP helpers --------------------------------------------------------------------------
+def _catalogue_description(thing: str) -> Description:
+    """A catalogue thing's RDF documents: what the catalogue graph says of it alone."""
+    store, graph = state().store, _iris().graph(CATALOG_GRAPH)
+    triples = (
+        state()
+        .memo("lod.catalogue", 1)
+        .get((), lambda: catalogue_triples(store, graph), version=store.version)
+    )
+    return catalogue_description(triples, thing)
+
+
 def _iris() -> Iris:
     return Iris(state().config.base_iri)
 
@@ -230,9 +254,7 @@ def _path(thing: str) -> str:
 
 
 def _link(response: Response, path: str, describes: str | None = None) -> Response:
-    response.headers["Link"] = links.link_value(
-        links.variants(path, mt.DOCUMENT_OFFERS), describes
-    )
+    response.headers["Link"] = links.link_value(links.variants(path, mt.DOCUMENT_OFFERS), describes)
     return response
 
 
