@@ -190,3 +190,37 @@ def test_semic_shapes_pass_on_every_dataset_and_distribution_document(
         for size in catalogue.objects(thing, DCAT.byteSize):
             assert list(graph.objects(thing, DCAT.byteSize)) == [size]
             assert size.datatype == URIRef("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")
+
+
+# --- HEAD: harvesters (ckanext-dcat) and the MQA's URL checks send HEAD first ------------
+HEAD_PATHS = ["/catalog", "/catalog?page=1", "/catalog?format=jsonld", "/sparql",
+              "/dumps/demo-city.ttl", "/dumps/demo-city.jsonld", "/dumps/all.nq",
+              "/dumps/all.trig", "/doc/dataset/demo-city.ttl", "/doc/dataset/demo-city/nq",
+              "/dataset/demo-city", "/.well-known/void", "/catalog?page=2"]  # fmt: skip
+VARYING = ("Date",)
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
+@pytest.mark.parametrize("accept", ["text/turtle", "application/rdf+xml", "*/*"])
+def test_head_answers_with_the_headers_of_get(demo_http, path, accept):
+    head = demo_http("HEAD", path, headers={"Accept": accept})
+    get = demo_http("GET", path, headers={"Accept": accept})
+    assert head.body == b""
+    assert head.status == get.status
+    fields = {k for k in get.headers if k not in VARYING}
+    assert fields == {k for k in head.headers if k not in VARYING}
+    for name in fields:
+        assert head.headers.get_all(name) == get.headers.get_all(name), name
+    if get.status == 200:
+        assert int(head.headers["Content-Length"]) == len(get.body)
+
+
+def test_dumps_have_exact_media_types_and_lengths(demo_http, demo_dist):
+    expected = {"ttl": "text/turtle", "nt": "application/n-triples",
+                "jsonld": "application/ld+json", "nq": "application/n-quads",
+                "trig": "application/trig"}  # fmt: skip
+    for path in sorted((demo_dist / "dumps").iterdir()):
+        reply = demo_http("HEAD", f"/dumps/{path.name}")
+        assert reply.status == 200
+        assert reply.media_type == expected[path.suffix[1:]]
+        assert int(reply.headers["Content-Length"]) == path.stat().st_size

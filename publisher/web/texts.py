@@ -493,6 +493,10 @@ ABOUT: dict[str, dict[str, str]] = {
         "dell'endpoint (l'unione dei grafi con nome); ogni città è un sottoinsieme, cioè il "
         "suo grafo con nome.",
         "catalog_title": "Catalogo DCAT-AP_IT",
+        "pages": "Pagine del catalogo",
+        "page_of": "Pagina {number} di {last} ({total} dataset)",
+        "previous_page": "Pagina precedente",
+        "next_page": "Pagina successiva",
         "formats": "Altri formati",
         "dataset": "Dataset",
         "all": "Tutte le città (grafo di default)",
@@ -539,6 +543,10 @@ ABOUT: dict[str, dict[str, str]] = {
         "the COUNTs the endpoint returns. The whole dataset is the endpoint's default graph "
         "(the union of the named graphs); each city is a subset, i.e. its named graph.",
         "catalog_title": "DCAT-AP_IT catalogue",
+        "pages": "Catalogue pages",
+        "page_of": "Page {number} of {last} ({total} datasets)",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
         "formats": "Other formats",
         "dataset": "Dataset",
         "all": "All cities (default graph)",

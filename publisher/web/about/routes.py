@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from publisher.web.about.distfiles import (
     open_file,
     read_manifest,
 )
+from publisher.web.about.paging import catalogue_page, page_url
 from publisher.web.about.views import catalog_view
 from publisher.web.about.void import VoidDocument, statistics_description, void_graph
 from publisher.web.context import problem, state
@@ -74,9 +76,7 @@ def _href(iri: str) -> str:
     return iri if path is None else f"{request.script_root}/{path}"
 
 
-def _document(
-    key: tuple, graph: Graph, fmt: Format, page: Callable[[str, list], str]
-) -> Response:
+def _document(key: tuple, graph: Graph, fmt: Format, page: Callable[[str, list], str]) -> Response:
     """One negotiated representation, with ``Link`` headers to all the others; ``page(lang,
     alternates)`` renders the HTML one."""
     vary_on("Accept-Language")  # the same URL serves a language-dependent HTML page
@@ -165,10 +165,19 @@ def _read_turtle(dist: Path, entry: DistFile) -> Graph | None:
 
 @blueprint.get("/catalog")
 def catalog() -> Response:
+    """The catalogue, in Hydra pages (``paging``): ``?page=N`` (1 when absent),
+    ``?modified_since=<ISO date>``."""
     fmt = negotiate(mt.DOCUMENT_OFFERS)
     key, graph = catalog_graph()
     if not len(graph):
         raise problem(404, "this build has no catalogue graph: run `lodpub build`")
+    number, since = _page_number(), _modified_since()
+    size = int(state().config["catalog"]["page_size"])
+    catalog_iri = Iris(state().config.base_iri).catalog()
+    page_key = (*key, size, number, since)
+    found = _memo().get(page_key, lambda: catalogue_page(graph, catalog_iri, size, number, since))
+    if found is None:
+        raise problem(404, f"the catalogue has no page {number}")
     manifest = _manifest()
 
     def page(lang: str, alternates: list) -> str:
@@ -176,14 +185,33 @@ def catalog() -> Response:
             "about/catalog.html",
             lang,
             ABOUT,
-            c=catalog_view(graph, lang),
+            c=catalog_view(found.graph, lang),
+            paging=found,
+            page_href=lambda n: _href(page_url(str(catalog_iri), n, since)),
             dumps=manifest.dumps() if manifest else [],
             href=_href,
             dump_href=lambda f: f"{request.script_root}/{f.name}",
             alternates=alternates,
         )
 
-    return _document(key, graph, fmt, page)
+    return _document(page_key, found.graph, fmt, page)
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise problem(400, f"page: {raw!r} is not a page number (1, 2, …)")
+    return int(raw)
+
+
+def _modified_since() -> dt.date | None:
+    raw = request.args.get("modified_since")
+    if raw is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw).date() if "T" in raw else dt.date.fromisoformat(raw)
+    except ValueError:
+        raise problem(400, f"modified_since: {raw!r} is not an ISO 8601 date") from None
 
 
 # --- files: dumps and the JSON-LD context -----------------------------------------------

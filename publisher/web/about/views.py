@@ -165,5 +165,3 @@ def catalog_view(graph: Graph, lang: str) -> CatalogView | None:
         datasets=datasets,
         services=services,
     )
-
-

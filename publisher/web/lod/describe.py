@@ -42,6 +42,7 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
 from publisher.store import Store
+from publisher.web.http.closure import reachable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 BLANK_DEPTH = 4
@@ -160,9 +161,6 @@ def describe_query(thing: str) -> str:
 
 
 # --- the catalogue's own things ------------------------------------------------------------
-# Links the closure of a catalogue thing does not follow: the whole catalogue would come
-# along (the datasets linked are documents of their own).
-NOT_FOLLOWED = frozenset(str(p) for p in (DCTERMS.hasPart, DCAT.dataset, DCAT.servesDataset))
 # What the catalogue declares and the store normalises away (oxigraph/oxigraph#526 turns
 # xsd:nonNegativeInteger into xsd:integer on load); DCAT-AP 3's shapes want the declared one.
 DECLARED_DATATYPES = {str(DCAT.byteSize): ox.NamedNode(str(XSD.nonNegativeInteger))}
@@ -183,18 +181,8 @@ def catalogue_description(triples: list[ox.Triple], thing: str) -> Description:
     by_subject: dict[Term, list[ox.Triple]] = defaultdict(list)
     for triple in triples:
         by_subject[triple.subject].append(triple)
-    found: list[ox.Triple] = []
-    todo, seen = [ox.NamedNode(thing)], set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for triple in by_subject.get(node, ()):
-            found.append(_declared(triple))
-            if triple.predicate.value not in NOT_FOLLOWED:
-                todo.append(triple.object)
-    return Description(thing, found)
+    found = reachable([ox.NamedNode(thing)], lambda node: by_subject.get(node, ()))
+    return Description(thing, [_declared(t) for t in found])
 
 
 def _declared(triple: ox.Triple) -> ox.Triple:
