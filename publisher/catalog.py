@@ -70,6 +70,7 @@ IANA = "http://www.iana.org/assignments/media-types/"  # the form DCAT-AP exampl
 EU_THEME_SCHEME = URIRef("http://publications.europa.eu/resource/authority/data-theme")
 CC_BY_40 = LICENCES_IT["A21_CCBY40"]
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+LDES_SPEC = "https://w3id.org/ldes/specification"
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,15 @@ def city_dates(city: City) -> list[dt.date]:
 
 class _Catalog:
     def __init__(
-        self, config: Config, cities: list[City], dumps: list[DumpFile], build: BuildInfo
+        self,
+        config: Config,
+        cities: list[City],
+        dumps: list[DumpFile],
+        build: BuildInfo,
+        modified: dict[str, dt.date] | None = None,
     ) -> None:
         self.config = config
+        self.changed = modified or {}
         self.iris = Iris(config.base_iri)
         self.cities = cities
         self.dumps = dumps
@@ -349,7 +356,8 @@ class _Catalog:
     def common(self, node: URIRef, agent: URIRef, activity: URIRef) -> None:
         """What every dataset says alike: agents, dates, frequency, access, contact."""
         self.typed(node, DCATAPIT.Dataset, DCAT.Dataset, PROV.Entity)
-        self.g.add((node, DCTERMS.modified, self.modified))
+        changed = self.changed.get(str(node))
+        self.g.add((node, DCTERMS.modified, date(changed) if changed else self.modified))
         self.g.add((node, DCTERMS.issued, self.modified))
         for prop in (DCTERMS.rightsHolder, DCTERMS.publisher):
             self.g.add((node, prop, agent))
@@ -492,6 +500,22 @@ class _Catalog:
             self.g.add((node, DCAT.servesDataset, dataset))
         return node
 
+    def feed(self, agent: URIRef, licence: URIRef) -> URIRef:
+        """The change feed (publisher/feed.py), described as the service it is."""
+        node = self.iris.feed()
+        self.typed(node, DCAT.DataService)
+        self.g.add((node, DCTERMS.title, _lit("Flusso delle modifiche del catalogo (LDES)", "it")))
+        self.g.add((node, DCTERMS.title, _lit("Change feed of the catalogue (LDES)", "en")))
+        self.g.add((node, DCAT.endpointURL, node))
+        spec = URIRef(LDES_SPEC)
+        self.g.add((node, DCTERMS.conformsTo, spec))
+        self.standard(spec, LDES_SPEC, "Linked Data Event Streams")
+        self.g.add((node, DCTERMS.publisher, agent))
+        self.g.add((node, DCTERMS.license, licence))
+        self.g.add((node, DCAT.contactPoint, self.contact()))
+        self.keywords(node, {"it": ["LDES"], "en": ["LDES"]})
+        return node
+
     def provenance(self) -> URIRef:
         """The build as a PROV activity: software, version, time and inputs."""
         node = self.iris.build_activity(self.build.build_id)
@@ -520,15 +544,21 @@ class _Catalog:
             dataset = term(self.iris.all_datasets() if everything else self.iris.dataset(dump.city))
             self.distribution(dataset, dump, licence)
         service = self.service(agent, licence, datasets)
-        self.catalog(agent, service)
+        catalog = self.catalog(agent, service)
+        self.g.add((catalog, DCAT.service, self.feed(agent, licence)))
         return list(self.g.triples)
 
 
 def catalog_triples(
-    config: Config, cities: list[City], dumps: list[DumpFile], build: BuildInfo
+    config: Config,
+    cities: list[City],
+    dumps: list[DumpFile],
+    build: BuildInfo,
+    modified: dict[str, dt.date] | None = None,
 ) -> list[ox.Triple]:
-    """The DCAT-AP_IT catalogue and provenance of one build."""
-    return _Catalog(config, cities, dumps, build).write()
+    """The DCAT-AP_IT catalogue and provenance of one build; ``modified`` gives a dataset
+    (by IRI) the date its data last changed (default: the build's)."""
+    return _Catalog(config, cities, dumps, build, modified).write()
 
 
 def catalog_graph(

@@ -44,18 +44,8 @@ METADATA_THINGS = ("dataset", "publisher", "build", "software", "harvest")
 CATALOG_THINGS = ("dataset", "publisher", "build", "software")
 ALL_CITIES = "all"  # the key of the every-city dumps and dataset
 HARVEST_GRAPH = "harvest"
-RESERVED_CITY_IDS = (
-    "vocab",
-    "ontology",
-    "catalog",
-    "dataset",
-    "dumps",
-    "graph",
-    "doc",
-    "id",
-    ALL_CITIES,
-    HARVEST_GRAPH,
-)
+RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id",
+                     ALL_CITIES, HARVEST_GRAPH, "feed", "mqa")  # fmt: skip
 # A lodpub masterplan IRI, whatever the base: its city namespace is ``…/id/{city}/``.
 _MASTERPLAN = re.compile(rf"^(https?://[^#]+?/id/{SLUG.pattern[1:-1]}/)masterplan$")
 
@@ -124,6 +114,17 @@ class Iris:
 
     def distribution(self, city: str, fmt: str) -> URIRef:
         return self._iri(f"dataset/{city}/{fmt}")
+
+    def feed(self) -> URIRef:
+        """The change feed (an LDES of the catalogue, publisher/feed.py)."""
+        return self._iri("feed")
+
+    def feed_page(self, number: int) -> URIRef:
+        return self._iri(f"feed/{number}")
+
+    def feed_member(self, build_id: str, key: str) -> URIRef:
+        """One change of one dataset in one build (immutable, as LDES members are)."""
+        return self._iri(f"feed/{quote(build_id, safe='-')}/{quote(key, safe='-')}")
 
     def data_service(self) -> URIRef:
         return self._iri("sparql")

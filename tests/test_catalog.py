@@ -18,7 +18,7 @@ from publisher.build import BuildError, build
 from publisher.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SEMIC = ROOT / "tests" / "fixtures" / "dcat-ap-3.0.1"
+SEMIC = ROOT / "shapes" / "dcat-ap-3.0.1"
 BASE = "https://w3id.org/smartcity-masterplan/"
 # Plain Namespaces: rdflib's DefinedNamespaces warn when pytest probes module attributes.
 DCAT, DCTERMS, RDF, SH = (

@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
+from publisher.closure import reachable
 from publisher.namespaces import HYDRA as HYDRA_NS
 from publisher.namespaces import bind_prefixes
-from publisher.web.http.closure import reachable
 
 HYDRA = Namespace(str(HYDRA_NS))
 # (current, deprecated) spellings: ckanext-dcat writes and reads both; piveau reads nextPage.

@@ -19,15 +19,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, request
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
 
 from publisher import mediatypes as mt
+from publisher.distdir import MQA_FILE
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import bind_prefixes, curie
@@ -41,7 +43,7 @@ from publisher.web.about.distfiles import (
     read_manifest,
 )
 from publisher.web.about.paging import catalogue_page, page_url
-from publisher.web.about.views import catalog_view
+from publisher.web.about.views import DQV, catalog_view, quality_rows
 from publisher.web.about.void import VoidDocument, statistics_description, void_graph
 from publisher.web.context import problem, state
 from publisher.web.http.caching import vary_on
@@ -178,15 +180,21 @@ def catalog() -> Response:
     found = _memo().get(page_key, lambda: catalogue_page(graph, catalog_iri, size, number, since))
     if found is None:
         raise problem(404, f"the catalogue has no page {number}")
-    manifest = _manifest()
+    manifest, quality = _manifest(), _quality()
+    graph = found.graph
+    if quality is not None:  # `lodpub mqa` assessed this build: link its measurements
+        page_key += quality[0]
+        graph = _memo().get(("linked", *page_key), lambda: _linked(found.graph, catalog_iri))
 
     def page(lang: str, alternates: list) -> str:
         return render_page(
             "about/catalog.html",
             lang,
             ABOUT,
-            c=catalog_view(found.graph, lang),
+            c=catalog_view(graph, lang),
             paging=found,
+            quality=quality_rows(quality[1]) if quality else [],
+            mqa_href=_href(_mqa_iri()),
             page_href=lambda n: _href(page_url(str(catalog_iri), n, since)),
             dumps=manifest.dumps() if manifest else [],
             href=_href,
@@ -194,7 +202,7 @@ def catalog() -> Response:
             alternates=alternates,
         )
 
-    return _document(page_key, found.graph, fmt, page)
+    return _content_etag(_document(page_key, graph, fmt, page))
 
 
 def _page_number() -> int:
@@ -214,6 +222,65 @@ def _modified_since() -> dt.date | None:
         raise problem(400, f"modified_since: {raw!r} is not an ISO 8601 date") from None
 
 
+# --- the MQA self-assessment (`lodpub mqa`) ----------------------------------------------
+def _mqa_iri() -> str:
+    return state().config.base_iri + "mqa"
+
+
+def _linked(page: Graph, catalog_iri: URIRef) -> Graph:
+    graph = bind_prefixes(Graph())
+    graph += page
+    graph.add((catalog_iri, DQV.hasQualityMetadata, URIRef(_mqa_iri())))
+    return graph
+
+
+def _quality() -> tuple[tuple, Graph] | None:
+    """``mqa.ttl`` of the published build, if ``lodpub mqa`` wrote one (cached per file)."""
+    dist = _dist()
+    try:
+        info = (Path(dist) / MQA_FILE).stat()
+    except OSError:
+        return None
+    key = ("mqa", info.st_ino, info.st_size, info.st_mtime_ns)
+    entry = DistFile(MQA_FILE, info.st_size, "", mt.TURTLE.media_type)
+    graph = _memo().get(key, lambda: _read_turtle(dist, entry))
+    return None if graph is None else (key, graph)
+
+
+@blueprint.get("/mqa")
+def mqa() -> Response:
+    """The MQA measurements as W3C DQV (docs/harvesting.md)."""
+    fmt = negotiate(mt.DOCUMENT_OFFERS)
+    quality = _quality()
+    if quality is None:
+        raise problem(404, "this build has not been assessed: run `lodpub mqa --server URL`")
+    key, graph = quality
+
+    def page(lang: str, alternates: list) -> str:
+        return render_page("about/mqa.html", lang, ABOUT, rows=quality_rows(graph),
+                           href=_href, alternates=alternates)  # fmt: skip
+
+    return _content_etag(_document(key, graph, fmt, page))
+
+
+def _content_etag(response: Response) -> Response:
+    """A strong ETag from the body: the catalogue and /mqa change when `lodpub mqa` writes,
+    not only with the data version the default ETag is made of."""
+    digest = hashlib.sha256(response.get_data()).hexdigest()[:32]
+    response.headers["ETag"] = f'"{digest}"'
+    return response
+
+
+def assessment_stamp(dist: Path) -> str:
+    """What tells one ``mqa.ttl`` from another (empty without one): the app adds it to the
+    data version that keys the representation cache."""
+    try:
+        info = (Path(dist) / MQA_FILE).stat()
+    except OSError:
+        return ""
+    return f"+mqa:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
+
+
 # --- files: dumps and the JSON-LD context -----------------------------------------------
 # merge_slashes=False: "/dumps//etc/passwd" (or "%2F...") is a 404 like any unlisted name,
 # not a redirect to a tidied path.
@@ -224,6 +291,15 @@ def dump(filename: str) -> Response:
     # name gets here, and werkzeug quotes it).
     response.headers.set("Content-Disposition", "inline", filename=filename)
     return response
+
+
+@blueprint.get("/feed", defaults={"number": None})
+@blueprint.get("/feed/<int:number>")
+def feed(number: int | None) -> Response:
+    """The change feed's stream document and pages (TriG files the build wrote; an LDES
+    client follows the pages' tree:relation links)."""
+    name = "feed.trig" if number is None else f"{number}.trig"
+    return _file(lambda manifest: manifest.files.get(f"feed/{name}"))
 
 
 @blueprint.get("/" + CONTEXT_FILE)

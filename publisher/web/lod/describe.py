@@ -39,10 +39,10 @@ import pyoxigraph as ox
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from publisher import mediatypes as mt
+from publisher.closure import reachable
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
 from publisher.store import Store
-from publisher.web.http.closure import reachable
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 BLANK_DEPTH = 4

@@ -123,10 +123,8 @@ def document(rest: str) -> Response:
         lang = negotiate_language()
         page_context(store, description)
         keep = "lang" in request.args
-        labels = (
-            state()
-            .memo("lod.term_labels", 1)
-            .get((), lambda: {**external_labels(), **term_labels(store)}, version=store.version)
+        labels = state().memo("lod.term_labels", 1).get(
+            (), lambda: {**external_labels(), **term_labels(store)}, version=store.version
         )
         view, kind = page(description, lang, iris, labels, links.root(), keep)
         if kind.name == "masterplan":
@@ -235,10 +233,8 @@ def _not_found(thing: str) -> HTTPException:
 def _catalogue_description(thing: str) -> Description:
     """A catalogue thing's RDF documents: what the catalogue graph says of it alone."""
     store, graph = state().store, _iris().graph(CATALOG_GRAPH)
-    triples = (
-        state()
-        .memo("lod.catalogue", 1)
-        .get((), lambda: catalogue_triples(store, graph), version=store.version)
+    triples = state().memo("lod.catalogue", 1).get(
+        (), lambda: catalogue_triples(store, graph), version=store.version
     )
     return catalogue_description(triples, thing)
 
@@ -254,7 +250,9 @@ def _path(thing: str) -> str:
 
 
 def _link(response: Response, path: str, describes: str | None = None) -> Response:
-    response.headers["Link"] = links.link_value(links.variants(path, mt.DOCUMENT_OFFERS), describes)
+    response.headers["Link"] = links.link_value(
+        links.variants(path, mt.DOCUMENT_OFFERS), describes
+    )
     return response
 
 

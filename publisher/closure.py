@@ -1,5 +1,6 @@
-"""What a catalogue thing's description reaches: shared by /catalog's pages (about) and the
-catalogue things' documents (lod), so a page and a document describe a dataset alike."""
+"""What a catalogue thing's description reaches: shared by /catalog's pages (web about), the
+catalogue things' documents (web lod) and the change feed's members (feed), so all three
+describe a dataset alike."""
 
 from __future__ import annotations
 
