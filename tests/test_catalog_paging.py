@@ -12,47 +12,19 @@ installed.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from conftest import REPO_ROOT, Reply, _client, _serve
+from conftest import BIG_CITIES as CITIES  # + the every-city dataset = 300 datasets
+from conftest import Reply, _client, _serve
 from rdflib import Graph, Namespace, URIRef, namespace
-
-from publisher.build import build
-from publisher.config import load_config
 
 BASE = "https://w3id.org/smartcity-masterplan/"
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 DCAT, RDF = (Namespace(str(ns)) for ns in (namespace.DCAT, namespace.RDF))
 RDFLIB = {"text/turtle": "turtle", "application/ld+json": "json-ld",
           "application/rdf+xml": "xml", "application/n-triples": "nt"}  # fmt: skip
-CITIES = 299  # + the every-city dataset = 300 datasets
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("lodpub_bench_generate", REPO_ROOT / "bench" /
-                                                  "generate.py")  # fmt: skip
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("lodpub_bench_generate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def big_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("catalogue-300")
-    _generator().generate(root / "data", CITIES)
-    return build(load_config(root=REPO_ROOT), data_dir=root / "data", dist=root / "dist").dist
-
-
-@pytest.fixture(scope="module")
-def big_http(big_dist: Path) -> Iterator[Callable[..., Reply]]:
-    for url in _serve(big_dist):
-        yield _client(url)
 
 
 def local(url: str) -> str:
