@@ -142,3 +142,23 @@ def test_the_feed_is_paged_and_retained(site):
     assert len(pages) == len(members) == 3
     first = Dataset().parse(pages[0], format="trig")
     assert (None, URIRef("https://w3id.org/tree#relation"), None) in first
+
+
+def test_the_feed_is_linked_from_the_catalogue_and_void_and_served_as_trig(site):
+    import urllib.request
+
+    def get(path: str, accept: str = "text/turtle") -> tuple[str, bytes]:
+        request = urllib.request.Request(site.url + path, headers={"Accept": accept})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.headers["Content-Type"], reply.read()
+
+    feed = URIRef(site.url + "/feed")
+    catalogue = Graph().parse(data=get("/catalog")[1], format="turtle")
+    assert (URIRef(site.url + "/catalog"), URIRef("http://www.w3.org/ns/dcat#service"),
+            feed) in catalogue  # fmt: skip
+    void = Graph().parse(data=get("/.well-known/void")[1], format="turtle")
+    assert (None, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), feed) in void
+    for path in ("/feed", "/feed/1"):
+        media, body = get(path, "*/*")
+        assert media == "application/trig"
+        assert len(Dataset().parse(data=body, format="trig")) > 0
