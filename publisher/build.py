@@ -37,8 +37,10 @@ from pyoxigraph import Quad, RdfFormat
 from pyoxigraph import serialize as ox_serialize
 
 from publisher import __version__, distdir
-from publisher.catalog import BuildInfo, DumpFile, catalog_triples
-from publisher.config import Config
+from publisher.catalog import BuildInfo, DumpFile, catalog_triples, ipa_code, ipa_warning
+from publisher.closure import reachable
+from publisher.config import Config, ConfigError
+from publisher.feed import History, changes, retained, write_feed
 from publisher.iris import ALL_CITIES, CATALOG_GRAPH, VOCABULARY_GRAPH, Iris
 from publisher.mediatypes import BY_EXTENSION, JSONLD, NQUADS, NTRIPLES, TRIG, TURTLE
 from publisher.messages import Localised
@@ -231,6 +233,16 @@ def _file_entry(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
+def _source_digest(city: City) -> str:
+    """What a city's dataset is made from: its YAML files and the software that converts
+    them (the dumps' own checksums change with every build's blank-node labels)."""
+    digest = hashlib.sha256(__version__.encode("utf-8"))
+    for path in city.files():
+        digest.update(f"\0{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _media_type(path: Path) -> str:
     if path.name == CONTEXT_FILE:
         return JSONLD.media_type
@@ -299,6 +311,10 @@ class Builder:
         self.validator: Validator | None = None  # the shapes, for the catalogue
         self.joiner: _Joiner | None = None  # all.trig / all.nq while the cities come in
         self.known: dict[str, dict] = {}  # files written: size and sha256, for the manifest
+        try:
+            ipa_code(config)  # a malformed IPA code stops the build before any work
+        except ConfigError as exc:
+            raise BuildError([str(exc)]) from exc
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -421,7 +437,11 @@ class Builder:
                 dt.datetime.now(dt.UTC).replace(microsecond=0),
                 [str(p.relative_to(self.data_dir.parent)) for c in cities for p in c.files()],
             )
-            catalog = catalog_triples(self.config, cities, dump_files, info)
+            previous = History.read(self.dist)  # the build being replaced, if any
+            checksums = {str(self.iris.dataset(c.key)): _source_digest(c) for c in cities}
+            modified = self._modified(previous, checksums)
+            catalog = catalog_triples(self.config, cities, dump_files, info, modified)
+            self._feed(tmp, previous, checksums, modified, catalog)
             if self.validator is None:
                 self.validator = Validator(load_shapes(self.config.path("shapes_dir")))
             # pyshacl-turbo validates without the GIL: the files are written meanwhile, and
@@ -442,6 +462,42 @@ class Builder:
             if problems:
                 raise BuildError([f"catalogue: {p}" for p in problems])
         return sum(outcome.triples for outcome in outcomes) + len(vocabulary) + len(extra)
+
+    def _modified(self, previous: History | None, checksums: dict[str, str]) -> dict[str, dt.date]:
+        """Each dataset's dct:modified: the last build in which its data changed."""
+        today = self.started.date()
+        if previous is None:
+            return dict.fromkeys(checksums, today)
+        return {
+            iri: previous.modified_of(iri) if previous.datasets.get(iri) == digest else today
+            for iri, digest in checksums.items()
+        }
+
+    def _feed(
+        self,
+        tmp: Path,
+        previous: History | None,
+        checksums: dict[str, str],
+        modified: dict[str, dt.date],
+        catalog: list[ox.Triple],
+    ) -> None:
+        """history.json (this build's datasets, checksums and the feed's members) and the
+        change feed's pages (publisher/feed.py)."""
+        by_subject: dict[object, list[ox.Triple]] = {}
+        for triple in catalog:
+            by_subject.setdefault(triple.subject, []).append(triple)
+        describe = {
+            iri: reachable([ox.NamedNode(iri)], lambda n: by_subject.get(n, ()))
+            for iri in checksums
+        }
+        settings = self.config["feed"]
+        new = changes(previous, checksums, self.build_id, self.started, describe, self.iris)
+        members = retained((previous.members if previous else []) + new,
+                           int(settings["versions_kept"]))  # fmt: skip
+        dates = {iri: day.isoformat() for iri, day in modified.items()}
+        History(self.build_id, checksums, members, dates).write(tmp)
+        write_feed(tmp, members, self.iris, int(settings["page_size"]),
+                   int(settings["versions_kept"]))  # fmt: skip
 
     def _store(self, tmp: Path, tail: bytes) -> None:
         """dataset.nq: all.nq (copied by the kernel; its sha256 carried on) and ``tail``."""
@@ -498,6 +554,8 @@ class Builder:
                     (tmp / "dumps").mkdir()
                     self.joiner = _Joiner(tmp / "dumps")
                     cities, outcomes, warnings = self.read_and_validate(tmp / "dumps")
+                    unset = ipa_warning(self.config)
+                    warnings += [unset] if unset else []
                     triples = self.write(tmp, cities, outcomes, ontology)
                 finally:
                     if self.joiner is not None:

@@ -117,16 +117,18 @@ def main() -> None:
 )
 @_out_option("Output folder, replaced atomically. Default: dist/.")
 @click.option("--quiet", is_flag=True, help="Print only problems.")
+@click.option("--ipa-code", help="The publisher's IndicePA code (publisher.ipa_code).")
 @LANG_OPTION
 def build_command(
     config_file: Path | None,
     data_dir: Path | None,
     out_dir: Path | None,
     quiet: bool,
+    ipa_code: str | None = None,
     lang: str | None = None,
 ) -> None:
     """Convert the YAML to RDF, validate it with SHACL and write dist/."""
-    config = _config(config_file, lang)
+    config = _config(config_file, lang, **{"publisher.ipa_code": ipa_code})
     lang = _lang(config)
     progress = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     with _refused_on_problems("cli.build_failed", lang):
@@ -376,6 +378,34 @@ def audit_command(
     sys.exit(report.exit_code)
 
 
+@main.command("mqa")
+@CONFIG_OPTION
+@click.option("--server", "server_url", required=True,
+              help="The running server to assess, e.g. http://127.0.0.1:8080.")  # fmt: skip
+@_out_option("Where to write the DQV (Turtle). Default: dist/mqa.ttl, served at /mqa.")
+def mqa_command(config_file: Path | None, server_url: str, out_dir: Path | None) -> None:
+    """Score the catalogue with data.europa.eu's MQA metrics (docs/harvesting.md).
+
+    Reads /catalog page by page from the server, sends HEAD to every access and download
+    URL, checks every dataset's document with the official DCAT-AP shapes; prints the table
+    and writes the W3C DQV measurements. Exit code 0 when every dataset scores 405/405, 3
+    when one scores less, 1 when the server cannot be read.
+    """
+    from publisher import mqa
+
+    config = _config(config_file)
+    try:
+        results, graph = mqa.run(server_url, config.base_iri, config.path("shapes_dir"))
+    except mqa.UnreadableServer as exc:
+        click.echo(f"mqa: cannot assess {server_url}: {exc}", err=True)
+        sys.exit(1)
+    out = Path(out_dir or config.path("dist_dir") / mqa.MQA_FILE)
+    graph.serialize(out, format="turtle")
+    click.echo(mqa.table(results))
+    click.echo(f"catalogue: {mqa.catalogue_score(results)}/{mqa.TOTAL}; written to {out}")
+    sys.exit(0 if all(r.score == mqa.TOTAL for r in results) else 3)
+
+
 @main.command("load")
 @CONFIG_OPTION
 @click.option("--endpoint", required=True, help="SPARQL 1.1 query endpoint of the store.")
@@ -416,9 +446,7 @@ def load_command(
     except LoadError as exc:
         raise click.ClickException(str(exc)) from None
     total = sum(report.graphs.values())
-    click.echo(
-        f"loaded build {report.build_id}: {len(report.graphs)} graph(s), {total} triples"
-    )
+    click.echo(f"loaded build {report.build_id}: {len(report.graphs)} graph(s), {total} triples")
 
 
 @main.command("query")

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from publisher.config import Config
 
 MANIFEST_FILE = "manifest.json"
+# Written into a published build by `lodpub mqa` (publisher/mqa.py), served at /mqa.
+MQA_FILE = "mqa.ttl"
 
 
 # --- writing --------------------------------------------------------------------------------

@@ -40,10 +40,12 @@ SINGLETON_KINDS = ("masterplan", "themes")
 # Things the catalogue describes (datasets, distributions, the publishing agent, builds and the
 # software): dereferenceable like city resources, from the catalogue graph.
 METADATA_THINGS = ("dataset", "publisher", "build", "software", "harvest")
+# Of those, the ones described in ``graph/catalog`` (their documents come from it alone).
+CATALOG_THINGS = ("dataset", "publisher", "build", "software")
 ALL_CITIES = "all"  # the key of the every-city dumps and dataset
 HARVEST_GRAPH = "harvest"
 RESERVED_CITY_IDS = ("vocab", "ontology", "catalog", "dataset", "dumps", "graph", "doc", "id",
-                     ALL_CITIES, HARVEST_GRAPH)
+                     ALL_CITIES, HARVEST_GRAPH, "feed", "mqa")  # fmt: skip
 # A lodpub masterplan IRI, whatever the base: its city namespace is ``…/id/{city}/``.
 _MASTERPLAN = re.compile(rf"^(https?://[^#]+?/id/{SLUG.pattern[1:-1]}/)masterplan$")
 
@@ -112,6 +114,17 @@ class Iris:
 
     def distribution(self, city: str, fmt: str) -> URIRef:
         return self._iri(f"dataset/{city}/{fmt}")
+
+    def feed(self) -> URIRef:
+        """The change feed (an LDES of the catalogue, publisher/feed.py)."""
+        return self._iri("feed")
+
+    def feed_page(self, number: int) -> URIRef:
+        return self._iri(f"feed/{number}")
+
+    def feed_member(self, build_id: str, key: str) -> URIRef:
+        """One change of one dataset in one build (immutable, as LDES members are)."""
+        return self._iri(f"feed/{quote(build_id, safe='-')}/{quote(key, safe='-')}")
 
     def data_service(self) -> URIRef:
         return self._iri("sparql")
@@ -221,6 +234,11 @@ class Iris:
         if iri == VOCAB_ONTOLOGY or iri.startswith(str(VOCAB)):
             return "vocab" + iri[len(VOCAB_ONTOLOGY) :]
         return self.path_of(iri)
+
+    def in_catalogue(self, iri: str) -> bool:
+        """True for the catalogue's own things (datasets, distributions, agent, builds)."""
+        path = self.path_of(iri)
+        return path is not None and path.split("/", 1)[0] in CATALOG_THINGS
 
     def city_of(self, iri: str) -> str | None:
         """The city key of a city resource (``id/{city}/...``), else None."""

@@ -32,6 +32,22 @@ ISTAT_CITY = Namespace(
     "https://w3id.org/italia/controlled-vocabulary/territorial-classifications/cities/"
 )
 LICENCES_IT = Namespace("https://w3id.org/italia/controlled-vocabulary/licences/")
+# What harvesters read in the catalogue (docs/harvesting.md): EU authority tables, ADMS
+# licence types, DCAT-AP's own terms, Hydra paging, W3C DQV with data.europa.eu's MQA
+# metrics, and the change feed's LDES / TREE / ActivityStreams.
+EU_LICENCE = Namespace("http://publications.europa.eu/resource/authority/licence/")
+EU_ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+EU_AVAILABILITY = Namespace(
+    "http://publications.europa.eu/resource/authority/planned-availability/"
+)
+ADMS_LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+MQA = Namespace("https://piveau.eu/ns/voc#")
+LDES = Namespace("https://w3id.org/ldes#")
+TREE = Namespace("https://w3id.org/tree#")
+AS = Namespace("https://www.w3.org/ns/activitystreams#")
 
 PREFIXES: dict[str, Namespace] = {
     "smp": SMP,

@@ -79,6 +79,7 @@ def city_place(city: City) -> ox.NamedNode:
     valid_from = city.istat_valid_from.isoformat() if city.istat_valid_from else ""
     return ISTAT_CITY[f"{city.istat}-({valid_from})"]
 
+
 # The publisher's own classification (theme mappings, public-body typing): a source of its
 # own, generated, so that no page presents it as what the plan's sources say.
 MAPPING_TYPES = ("controlled-vocabulary", CLASSIFICATION)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -257,6 +258,33 @@ def la_server(la_dist: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def la_http(la_server: str) -> Callable[..., Reply]:
     return _client(la_server)
+
+
+# --- a big catalogue: 299 generated, fictional cities (bench/generate.py) + the every-city
+# dataset = 300 datasets, built once per session; ``big_http`` serves it (test_catalog_paging,
+# test_ckan_harvest).
+BIG_CITIES = 299
+
+
+@pytest.fixture(scope="session")
+def big_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "lodpub_bench_generate", REPO_ROOT / "bench" / "generate.py"
+    )
+    generate = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("lodpub_bench_generate", generate)
+    spec.loader.exec_module(generate)
+    root = tmp_path_factory.mktemp("catalogue-300")
+    generate.generate(root / "data", BIG_CITIES)
+    return _build_dist(tmp_path_factory, "catalogue-300-dist", root / "data")
+
+
+@pytest.fixture(scope="session")
+def big_http(big_dist: Path) -> Iterator[Callable[..., Reply]]:
+    for url in _serve(big_dist):
+        yield _client(url)
 
 
 # --- remote stores: the same tests over Oxigraph server and Virtuoso ----------------------

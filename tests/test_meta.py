@@ -457,8 +457,19 @@ def integers_normalised(graph: Graph) -> Graph:
     return result
 
 
+def without_paging(graph: Graph) -> Graph:
+    """The catalogue page without its Hydra paging node (test_catalog_paging.py's)."""
+    hydra = "http://www.w3.org/ns/hydra/core#"
+    pages = {s for s, p, o in graph if str(p).startswith(hydra) or str(o).startswith(hydra)}
+    result = Graph()
+    for triple in graph:
+        if triple[0] not in pages:
+            result.add(triple)
+    return result
+
+
 def test_catalogue_is_the_published_file_and_the_catalogue_graph(site, catalog_of):
-    served = catalog_of(site)
+    served = without_paging(catalog_of(site))
     assert len(served) > 50
     assert isomorphic(served, Graph().parse(site.dist / "catalog.ttl"))
     client = SPARQLWrapper(site.url + "/sparql")

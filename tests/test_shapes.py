@@ -824,9 +824,10 @@ CATALOG_CASES = [
     Case("licence-without-type", CATALOG,
          drop("<https://creativecommons.org/licenses/by/4.0/>", "dct:type"),
          (W("dcatsh:LicenseDocument-type-recommended", "MinCount"),)),
-    Case("licence-type-not-ontopia", CATALOG,
+    # OntoPiA's concept (dati.gov.it) or the ADMS licence type (DCAT-AP): nothing else.
+    Case("licence-type-not-ontopia-nor-adms", CATALOG,
          replace("<https://creativecommons.org/licenses/by/4.0/>", "dct:type",
-                 "<http://purl.org/adms/licencetype/Attribution>"),
+                 "<http://example.org/licence-types/Attribution>"),
          (V("dcatsh:LicenseDocument-type", "Pattern"),)),
     Case("licence-not-dct-license-document", CATALOG,
          drop("<https://creativecommons.org/licenses/by/4.0/>", "a", "dct:LicenseDocument"),

@@ -35,6 +35,9 @@ from publisher.validate import Problem, Validator
 
 SKIPPED = frozenset({DCAT.distribution, PROV.wasGeneratedBy, RDF.type})
 AGENTS = (DCTERMS.publisher, DCTERMS.rightsHolder, DCAT.contactPoint)
+# IRIs a dataset links to whose description the catalogue carries (the place is typed
+# dct:Location there, the standard dct:Standard): kept with the dataset.
+DESCRIBED = (*AGENTS, DCTERMS.spatial, DCTERMS.conformsTo)
 CATALOG_KEPT = (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, FOAF.homepage)
 DATASET_TYPES = (DCATAPIT.Dataset, DCAT.Dataset, PROV.Entity)
 
@@ -50,13 +53,14 @@ class Listing:
 
 
 def description(index: Index, original: str, node: ox.NamedNode) -> list[ox.Triple]:
-    """The original dataset's description (and its agents'), about ``node`` instead."""
+    """The original dataset's description (and its agents', place's and standards'),
+    about ``node`` instead."""
     source = ox.NamedNode(original)
     triples = [
         ox.Triple(node if t.subject == source else t.subject, t.predicate, t.object)
         for t in index.star(source, SKIPPED)
     ]
-    for predicate in AGENTS:
+    for predicate in DESCRIBED:
         for agent in index.objects(source, predicate):
             if isinstance(agent, ox.NamedNode):
                 triples += index.star(agent)

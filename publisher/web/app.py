@@ -22,6 +22,7 @@ from flask import Flask
 from publisher.config import Config
 from publisher.store import Store, open_store
 from publisher.web import errors
+from publisher.web.about.routes import assessment_stamp
 from publisher.web.about.routes import blueprint as about_blueprint
 from publisher.web.api.routes import blueprint as api_blueprint
 from publisher.web.context import EXTENSION, Lodpub
@@ -56,8 +57,12 @@ def create_app(config: Config, store: Store | None = None) -> Flask:
         software_version=shared.software_version,
         max_age_s=int(config["cache"]["max_age_s"]),
     )
+    dist = config.path("dist_dir")  # `lodpub mqa` writes an assessment into the build
     replay.install(
-        app, lambda: shared.store.version, config["cache"], observe=metrics.observe_replay
+        app,
+        lambda: shared.store.version + assessment_stamp(dist),
+        config["cache"],
+        observe=metrics.observe_replay,
     )
     limits.install(app, config)  # outermost: over-limit requests skip the cache
     errors.install(app)
@@ -71,4 +76,3 @@ def _version() -> str:
         return metadata.version("lodpub")
     except metadata.PackageNotFoundError:
         return "0+unknown"
-

@@ -583,6 +583,17 @@ ABOUT: dict[str, dict[str, str]] = {
         "dell'endpoint (l'unione dei grafi con nome); ogni città è un sottoinsieme, cioè il "
         "suo grafo con nome.",
         "catalog_title": "Catalogo DCAT-AP_IT",
+        "pages": "Pagine del catalogo",
+        "mqa_title": "Qualità dei metadati (MQA)",
+        "mqa_intro": "Punteggio di qualità dei metadati secondo gli indicatori di "
+        "data.europa.eu (massimo 405), calcolato da lodpub mqa su questa pubblicazione: "
+        "richieste HEAD agli URL di accesso e di download, forme SHACL ufficiali DCAT-AP.",
+        "mqa_link": "Misure in W3C DQV",
+        "mqa_score": "Punteggio",
+        "mqa_rating": "Giudizio",
+        "page_of": "Pagina {number} di {last} ({total} dataset)",
+        "previous_page": "Pagina precedente",
+        "next_page": "Pagina successiva",
         "formats": "Altri formati",
         "dataset": "Dataset",
         "all": "Tutte le città (grafo di default)",
@@ -629,6 +640,17 @@ ABOUT: dict[str, dict[str, str]] = {
         "the COUNTs the endpoint returns. The whole dataset is the endpoint's default graph "
         "(the union of the named graphs); each city is a subset, i.e. its named graph.",
         "catalog_title": "DCAT-AP_IT catalogue",
+        "pages": "Catalogue pages",
+        "mqa_title": "Metadata quality (MQA)",
+        "mqa_intro": "Metadata quality score with data.europa.eu's indicators (at most 405), "
+        "computed by lodpub mqa on this build: HEAD requests to the access and download "
+        "URLs, the official DCAT-AP SHACL shapes.",
+        "mqa_link": "Measurements in W3C DQV",
+        "mqa_score": "Score",
+        "mqa_rating": "Rating",
+        "page_of": "Page {number} of {last} ({total} datasets)",
+        "previous_page": "Previous page",
+        "next_page": "Next page",
         "formats": "Other formats",
         "dataset": "Dataset",
         "all": "All cities (default graph)",

@@ -18,15 +18,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, request
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
 
 from publisher import mediatypes as mt
+from publisher.distdir import MQA_FILE
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
 from publisher.namespaces import bind_prefixes, curie
@@ -39,7 +42,8 @@ from publisher.web.about.distfiles import (
     open_file,
     read_manifest,
 )
-from publisher.web.about.views import catalog_view
+from publisher.web.about.paging import catalogue_page, page_url
+from publisher.web.about.views import DQV, catalog_view, quality_rows
 from publisher.web.about.void import VoidDocument, statistics_description, void_graph
 from publisher.web.context import problem, state
 from publisher.web.http.caching import vary_on
@@ -74,9 +78,7 @@ def _href(iri: str) -> str:
     return iri if path is None else f"{request.script_root}/{path}"
 
 
-def _document(
-    key: tuple, graph: Graph, fmt: Format, page: Callable[[str, list], str]
-) -> Response:
+def _document(key: tuple, graph: Graph, fmt: Format, page: Callable[[str, list], str]) -> Response:
     """One negotiated representation, with ``Link`` headers to all the others; ``page(lang,
     alternates)`` renders the HTML one."""
     vary_on("Accept-Language")  # the same URL serves a language-dependent HTML page
@@ -165,11 +167,24 @@ def _read_turtle(dist: Path, entry: DistFile) -> Graph | None:
 
 @blueprint.get("/catalog")
 def catalog() -> Response:
+    """The catalogue, in Hydra pages (``paging``): ``?page=N`` (1 when absent),
+    ``?modified_since=<ISO date>``."""
     fmt = negotiate(mt.DOCUMENT_OFFERS)
     key, graph = catalog_graph()
     if not len(graph):
         raise problem(404, "this build has no catalogue graph: run `lodpub build`")
-    manifest = _manifest()
+    number, since = _page_number(), _modified_since()
+    size = int(state().config["catalog"]["page_size"])
+    catalog_iri = Iris(state().config.base_iri).catalog()
+    page_key = (*key, size, number, since)
+    found = _memo().get(page_key, lambda: catalogue_page(graph, catalog_iri, size, number, since))
+    if found is None:
+        raise problem(404, f"the catalogue has no page {number}")
+    manifest, quality = _manifest(), _quality()
+    graph = found.graph
+    if quality is not None:  # `lodpub mqa` assessed this build: link its measurements
+        page_key += quality[0]
+        graph = _memo().get(("linked", *page_key), lambda: _linked(found.graph, catalog_iri))
 
     def page(lang: str, alternates: list) -> str:
         return render_page(
@@ -177,13 +192,93 @@ def catalog() -> Response:
             lang,
             ABOUT,
             c=catalog_view(graph, lang),
+            paging=found,
+            quality=quality_rows(quality[1]) if quality else [],
+            mqa_href=_href(_mqa_iri()),
+            page_href=lambda n: _href(page_url(str(catalog_iri), n, since)),
             dumps=manifest.dumps() if manifest else [],
             href=_href,
             dump_href=lambda f: f"{request.script_root}/{f.name}",
             alternates=alternates,
         )
 
-    return _document(key, graph, fmt, page)
+    return _content_etag(_document(page_key, graph, fmt, page))
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise problem(400, f"page: {raw!r} is not a page number (1, 2, …)")
+    return int(raw)
+
+
+def _modified_since() -> dt.date | None:
+    raw = request.args.get("modified_since")
+    if raw is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw).date() if "T" in raw else dt.date.fromisoformat(raw)
+    except ValueError:
+        raise problem(400, f"modified_since: {raw!r} is not an ISO 8601 date") from None
+
+
+# --- the MQA self-assessment (`lodpub mqa`) ----------------------------------------------
+def _mqa_iri() -> str:
+    return state().config.base_iri + "mqa"
+
+
+def _linked(page: Graph, catalog_iri: URIRef) -> Graph:
+    graph = bind_prefixes(Graph())
+    graph += page
+    graph.add((catalog_iri, DQV.hasQualityMetadata, URIRef(_mqa_iri())))
+    return graph
+
+
+def _quality() -> tuple[tuple, Graph] | None:
+    """``mqa.ttl`` of the published build, if ``lodpub mqa`` wrote one (cached per file)."""
+    dist = _dist()
+    try:
+        info = (Path(dist) / MQA_FILE).stat()
+    except OSError:
+        return None
+    key = ("mqa", info.st_ino, info.st_size, info.st_mtime_ns)
+    entry = DistFile(MQA_FILE, info.st_size, "", mt.TURTLE.media_type)
+    graph = _memo().get(key, lambda: _read_turtle(dist, entry))
+    return None if graph is None else (key, graph)
+
+
+@blueprint.get("/mqa")
+def mqa() -> Response:
+    """The MQA measurements as W3C DQV (docs/harvesting.md)."""
+    fmt = negotiate(mt.DOCUMENT_OFFERS)
+    quality = _quality()
+    if quality is None:
+        raise problem(404, "this build has not been assessed: run `lodpub mqa --server URL`")
+    key, graph = quality
+
+    def page(lang: str, alternates: list) -> str:
+        return render_page("about/mqa.html", lang, ABOUT, rows=quality_rows(graph),
+                           href=_href, alternates=alternates)  # fmt: skip
+
+    return _content_etag(_document(key, graph, fmt, page))
+
+
+def _content_etag(response: Response) -> Response:
+    """A strong ETag from the body: the catalogue and /mqa change when `lodpub mqa` writes,
+    not only with the data version the default ETag is made of."""
+    digest = hashlib.sha256(response.get_data()).hexdigest()[:32]
+    response.headers["ETag"] = f'"{digest}"'
+    return response
+
+
+def assessment_stamp(dist: Path) -> str:
+    """What tells one ``mqa.ttl`` from another (empty without one): the app adds it to the
+    data version that keys the representation cache."""
+    try:
+        info = (Path(dist) / MQA_FILE).stat()
+    except OSError:
+        return ""
+    return f"+mqa:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
 
 
 # --- files: dumps and the JSON-LD context -----------------------------------------------
@@ -196,6 +291,15 @@ def dump(filename: str) -> Response:
     # name gets here, and werkzeug quotes it).
     response.headers.set("Content-Disposition", "inline", filename=filename)
     return response
+
+
+@blueprint.get("/feed", defaults={"number": None})
+@blueprint.get("/feed/<int:number>")
+def feed(number: int | None) -> Response:
+    """The change feed's stream document and pages (TriG files the build wrote; an LDES
+    client follows the pages' tree:relation links)."""
+    name = "feed.trig" if number is None else f"{number}.trig"
+    return _file(lambda manifest: manifest.files.get(f"feed/{name}"))
 
 
 @blueprint.get("/" + CONTEXT_FILE)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
 from rdflib.term import Node
 
+from publisher import namespaces
 from publisher.namespaces import LOCN, SMP, SPDX, VCARD
+
+DQV, MQA = Namespace(str(namespaces.DQV)), Namespace(str(namespaces.MQA))
 
 IANA_MEDIA_TYPES = ("https://www.iana.org/assignments/media-types/",
                     "http://www.iana.org/assignments/media-types/")  # fmt: skip
@@ -136,6 +139,23 @@ def _dataset(graph: Graph, node: Node, lang: str) -> DatasetView:
     )
 
 
+@dataclass
+class QualityRow:
+    iri: str
+    score: int
+    rating: str
+
+
+def quality_rows(graph: Graph) -> list[QualityRow]:
+    """The MQA score of each dataset (and of the catalogue) in ``lodpub mqa``'s DQV."""
+    rows = []
+    for measurement in graph.subjects(DQV.isMeasurementOf, MQA.score):
+        node, value = graph.value(measurement, DQV.computedOn), graph.value(measurement, DQV.value)
+        label = graph.value(measurement, RDFS.label)
+        rows.append(QualityRow(str(node), int(value), str(label or "")))
+    return sorted(rows, key=lambda r: r.iri)
+
+
 def catalog_view(graph: Graph, lang: str) -> CatalogView | None:
     """The catalogue page's content, or None when the graph holds no dcat:Catalog."""
     catalogs = sorted(set(graph.subjects(RDF.type, DCAT.Catalog)), key=str)
@@ -165,5 +185,3 @@ def catalog_view(graph: Graph, lang: str) -> CatalogView | None:
         datasets=datasets,
         services=services,
     )
-
-

@@ -299,6 +299,8 @@ def void_graph(desc: VoidDocument) -> Graph:
             graph.add((top, DCTERMS[key], Literal(text, lang=lang)))
     graph.add((top, FOAF.homepage, URIRef(desc.homepage)))
     graph.add((top, RDFS.seeAlso, URIRef(desc.catalog)))
+    if desc.dumps:  # a build's own description (not a bare store): its change feed too
+        graph.add((top, RDFS.seeAlso, URIRef(desc.base + "feed")))
     graph.add((top, VOID.uriSpace, Literal(desc.base)))
     for dump in desc.dumps:
         graph.add((top, VOID.dataDump, URIRef(dump)))

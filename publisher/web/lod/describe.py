@@ -36,9 +36,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from publisher import mediatypes as mt
+from publisher.closure import reachable
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
 from publisher.store import Store
@@ -157,6 +158,40 @@ def describe_query(thing: str) -> str:
     ]
     union = "\n  UNION ".join("{ " + b + " }" for b in branches)
     return f"CONSTRUCT {{ ?s ?p ?o . ?n ?lp ?lv . }}\nWHERE {{\n  {union}\n}}"
+
+
+# --- the catalogue's own things ------------------------------------------------------------
+# What the catalogue declares and the store normalises away (oxigraph/oxigraph#526 turns
+# xsd:nonNegativeInteger into xsd:integer on load); DCAT-AP 3's shapes want the declared one.
+DECLARED_DATATYPES = {str(DCAT.byteSize): ox.NamedNode(str(XSD.nonNegativeInteger))}
+
+
+def catalogue_triples(store: Store, graph: str) -> list[ox.Triple]:
+    """Every triple of the catalogue graph (the routes keep them once per data version)."""
+    return run_construct(
+        store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+    )
+
+
+def catalogue_description(triples: list[ox.Triple], thing: str) -> Description:
+    """What ``dist/catalog.ttl`` says of a catalogue thing: everything reachable from it (its
+    distributions, licence, agent, contact, place, standards, checksums), so that the
+    document alone passes the DCAT-AP shapes as the catalogue does; the datatypes the
+    catalogue declares are given back."""
+    by_subject: dict[Term, list[ox.Triple]] = defaultdict(list)
+    for triple in triples:
+        by_subject[triple.subject].append(triple)
+    found = reachable([ox.NamedNode(thing)], lambda node: by_subject.get(node, ()))
+    return Description(thing, [_declared(t) for t in found])
+
+
+def _declared(triple: ox.Triple) -> ox.Triple:
+    datatype = DECLARED_DATATYPES.get(triple.predicate.value)
+    if datatype is None or not isinstance(triple.object, ox.Literal):
+        return triple
+    return ox.Triple(
+        triple.subject, triple.predicate, ox.Literal(triple.object.value, datatype=datatype)
+    )
 
 
 # --- what pages show besides the description (HTML only) ------------------------------------

@@ -42,7 +42,7 @@ from flask import Blueprint, Response, redirect, request
 from werkzeug.exceptions import HTTPException
 
 from publisher import mediatypes as mt
-from publisher.iris import Iris
+from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
 from publisher.web.context import problem, state
@@ -55,6 +55,8 @@ from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
 from publisher.web.lod.describe import (
     Description,
+    catalogue_description,
+    catalogue_triples,
     cut_to,
     describe,
     document_triples,
@@ -119,6 +121,8 @@ def document(rest: str) -> Response:
     description = describe(store, thing)
     if not description.exists:
         raise _not_found(thing)
+    if fmt is not mt.HTML and iris.in_catalogue(thing):
+        description = _catalogue_description(thing)
     limit = capping.max_bytes()
     if fmt is mt.HTML:
         lang = negotiate_language()
@@ -302,6 +306,15 @@ def _not_found(thing: str) -> HTTPException:
 
 
 # --- HTTP helpers --------------------------------------------------------------------------
+def _catalogue_description(thing: str) -> Description:
+    """A catalogue thing's RDF documents: what the catalogue graph says of it alone."""
+    store, graph = state().store, _iris().graph(CATALOG_GRAPH)
+    triples = state().memo("lod.catalogue", 1).get(
+        (), lambda: catalogue_triples(store, graph), version=store.version
+    )
+    return catalogue_description(triples, thing)
+
+
 def _iris() -> Iris:
     return Iris(state().config.base_iri)
 
