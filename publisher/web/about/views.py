@@ -92,6 +92,7 @@ class CatalogView:
     licence: str
     homepage: str
     datasets: list[DatasetView]
+    licence_name: str
     services: list[ServiceView]
 
 
@@ -181,6 +182,8 @@ def catalog_view(graph: Graph, lang: str) -> CatalogView | None:
         publisher=_name(graph, graph.value(node, DCTERMS.publisher), lang),
         modified=str(graph.value(node, DCTERMS.modified) or ""),
         licence=str(graph.value(node, DCTERMS.license) or ""),
+        # the licence's name, not its long IRI, as the link text (it must fit a phone)
+        licence_name=_name(graph, graph.value(node, DCTERMS.license), lang),
         homepage=str(graph.value(node, FOAF.homepage) or ""),
         datasets=datasets,
         services=services,
