@@ -118,3 +118,24 @@ def test_charts_show_their_numbers_and_their_table(browser, demo_server):
         assert chart.find_element(By.PARTIAL_LINK_TEXT, "SPARQL").get_attribute("href")
     themes = charts[0].find_elements(By.CSS_SELECTOR, ".chart-row")
     assert "11" in themes[0].text  # 11 actions in theme 1 of the demo city
+
+
+def test_no_page_breaks_the_content_security_policy(browser, site):
+    """Every kind of page under the site's Content-Security-Policy (publisher/web/http/
+    security.py): the browser reports no violation (a blocked style, font, image, script or
+    form target)."""
+    browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )})  # fmt: skip
+    browser.resize(*DESKTOP)
+    for kind in PAGES:
+        browser.open(site(kind))
+        assert browser.js("return document.readyState") == "complete"
+        policy = browser.js(
+            "return fetch(location.href, {headers: {Accept: 'text/html'}})"
+            ".then(r => r.headers.get('Content-Security-Policy'));"
+        )
+        assert policy and "default-src 'self'" in policy, kind
+        assert browser.js("return window.__violations") == [], kind
