@@ -61,6 +61,7 @@ from publisher.store import (
     Capped,
     ClientBusy,
     MemoryBusy,
+    Page,
     ProtocolDataset,
     QueryCrashed,
     QueryFailed,
@@ -178,6 +179,10 @@ class GuardedStore(Store):
 
     def graphs(self) -> tuple[str, ...]:
         return self.inner.graphs()
+
+    def description(self, thing: str, page: int = 1) -> Page | None:
+        """One lookup in a memory-mapped file: bounded, so no executor."""
+        return self.inner.description(thing, page)
 
     # queries
     def query(

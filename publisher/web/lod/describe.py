@@ -42,6 +42,7 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
 from publisher.store import Store
+from publisher.store.descriptions import Paging, paginate
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 BLANK_DEPTH = 4
@@ -53,8 +54,12 @@ _LABEL_FILTER = f"FILTER(?lp IN (<{LABELS[0]}>, <{LABELS[1]}>))"
 class Description:
     """Triples indexed both ways, so pages can walk them without more queries."""
 
-    def __init__(self, thing: str, triples: Iterable[ox.Triple] = ()) -> None:
+    def __init__(
+        self, thing: str, triples: Iterable[ox.Triple] = (), page: int = 1, pages: int = 1
+    ) -> None:
         self.thing = ox.NamedNode(thing)
+        self.page = page  # incoming links are paged (publisher.store.descriptions)
+        self.pages = pages
         self.triples: list[ox.Triple] = []
         self._seen: set[ox.Triple] = set()
         self._out: dict[Term, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
@@ -73,8 +78,9 @@ class Description:
 
     @property
     def exists(self) -> bool:
-        """True when the store holds at least one triple with the resource as subject."""
-        return self.thing in self._out
+        """True when the store holds at least one triple with the resource as subject (and
+        the page asked for exists)."""
+        return 0 < self.page <= self.pages and bool(self.triples)
 
     def properties(self, subject: Term) -> dict[str, list[Term]]:
         return self._out.get(subject, {})
@@ -117,9 +123,21 @@ def exists(store: Store, candidates: Iterable[str]) -> str | None:
     return next((iri for iri in candidates if iri in found), None)
 
 
-def describe(store: Store, thing: str) -> Description:
-    """The description of ``thing`` (see the module docstring); check ``.exists``."""
-    return Description(thing, run_construct(store, describe_query(thing)))
+def describe(store: Store, thing: str, page: int = 1, paging: Paging | None = None) -> Description:
+    """Page ``page`` of the description of ``thing`` (see the module docstring): the one
+    the build stored when the store has it, else the CONSTRUCT's, paged the same way.
+    ``.exists`` is False when ``thing`` is not published here or has fewer pages."""
+    stored = store.description(thing, page)
+    if stored is not None:
+        triples = ox.parse(stored.ntriples, format=ox.RdfFormat.N_TRIPLES)
+        found = Description(thing, (q.triple for q in triples), page, stored.pages)
+        return found
+    everything = run_construct(store, describe_query(thing))
+    this = ox.NamedNode(thing)
+    if not any(t.subject == this for t in everything):
+        return Description(thing, (), page, 0)
+    pages = paginate(thing, everything, paging or Paging())
+    return Description(thing, pages[page - 1] if page <= len(pages) else (), page, len(pages))
 
 
 def chains(this: str, var: str = "?s", depth: int = BLANK_DEPTH) -> list[str]:

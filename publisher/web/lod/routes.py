@@ -34,6 +34,7 @@ every response here, 303s and 404s included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
@@ -43,6 +44,7 @@ from publisher import mediatypes as mt
 from publisher.iris import Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
+from publisher.store.descriptions import Paging
 from publisher.web.context import problem, state
 from publisher.web.http import links
 from publisher.web.http.html import html_response, render_page
@@ -51,7 +53,14 @@ from publisher.web.http.negotiation import content_type, negotiate, negotiate_la
 from publisher.web.lod import figures
 from publisher.web.lod import home as home_page
 from publisher.web.lod import ontology as onto
-from publisher.web.lod.describe import describe, document_triples, exists, page_context, term_labels
+from publisher.web.lod.describe import (
+    Description,
+    describe,
+    document_triples,
+    exists,
+    page_context,
+    term_labels,
+)
 from publisher.web.lod.kinds import page
 from publisher.web.texts import LOD
 
@@ -105,8 +114,11 @@ def document(rest: str) -> Response:
     doc = "doc/" + _path(thing)
     fmt = mt.BY_EXTENSION[parsed.extension] if parsed.extension else _negotiate(doc)
     store = state().store
-    description = describe(store, thing)
+    number = _page_number()
+    description = describe(store, thing, number, Paging.from_config(state().config.values))
     if not description.exists:
+        if number > 1 and description.pages:
+            raise problem(404, f"/{doc} has {description.pages} page(s), not {number}")
         raise _not_found(thing)
     if fmt is mt.HTML:
         lang = negotiate_language()
@@ -123,6 +135,7 @@ def document(rest: str) -> Response:
             lang,
             LOD,
             here=doc + ".html",
+            paged=_pager(description, lambda n: links.local(doc + ".html") + _query(n)),
             twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
             page=view,
             alternates=links.variants(doc, offers),
@@ -132,9 +145,33 @@ def document(rest: str) -> Response:
         data = serialize(document_triples(description, iris), fmt)
         response = Response(data, content_type=content_type(fmt))
     _link(response, doc, describes=thing)
+    variant = f"{doc}.{fmt.extension}"
+    paged = _pager(description, lambda n: links.absolute(variant + _query(n)))
+    response.headers["Link"] += "".join(f', <{url}>; rel="{rel}"' for rel, url in paged.items())
     if parsed.extension is None:
-        response.headers["Content-Location"] = links.absolute(f"{doc}.{fmt.extension}")
+        response.headers["Content-Location"] = links.absolute(variant + _query(number))
     return response
+
+
+def _page_number() -> int:
+    """``?page=N`` of a document (incoming links are paged); 1 when absent."""
+    value = request.args.get("page", "1")
+    if not value.isdigit() or not value.isascii() or int(value) < 1:
+        raise problem(404, f"page={value[:20]!r}: pages are numbered 1, 2, …")
+    return int(value)
+
+
+def _query(number: int) -> str:
+    return f"?page={number}" if number > 1 else ""
+
+
+def _pager(description: Description, url: Callable[[int], str]) -> dict[str, str]:
+    """The ``first``/``prev``/``next``/``last`` pages of a paged document: rel → URL."""
+    if description.pages <= 1:
+        return {}
+    number, last = description.page, description.pages
+    at = {"first": 1, "prev": number - 1, "next": number + 1, "last": last}
+    return {rel: url(n) for rel, n in at.items() if 1 <= n <= last}
 
 
 @blueprint.get("/ontology", defaults={"ext": None})
