@@ -110,8 +110,12 @@ def run_construct(store: Store, sparql: str) -> list[ox.Triple]:
 
 
 def exists(store: Store, candidates: Iterable[str]) -> str | None:
-    """The first candidate IRI that is the subject of some triple, or None (one query)."""
+    """The first candidate IRI that is the subject of some triple, or None (a lookup per
+    candidate in the stored descriptions, else one query)."""
     candidates = [str(iri) for iri in candidates]  # rdflib URIRefs never equal plain str
+    stored = [store.description(iri) for iri in candidates]
+    if all(page is not None for page in stored):
+        return next((iri for iri, page in zip(candidates, stored, strict=True) if page.pages), None)
     values = " ".join(str(ox.NamedNode(iri)) for iri in candidates)
     if not values:
         return None
