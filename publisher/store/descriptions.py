@@ -144,6 +144,8 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
     triples, so each page stands alone)."""
     this = ox.NamedNode(thing)
     triples = set(triples)
+    if len(triples) <= min(paging.incoming_per_page, paging.page_bytes // 2000):
+        return [list(triples)]  # too few to need pages (most resources)
     linking: dict[ox.NamedNode, list[ox.Triple]] = {}
     for triple in triples:
         subject = triple.subject
