@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +177,18 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
     return [rest + part for part in slices]
 
 
+def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
+    """Sort key: the resource first, then other IRIs, then blank nodes (Turtle groups by
+    subject only when a subject's triples are adjacent). Stored pages are in this order."""
+
+    def key(triple: ox.Triple) -> tuple[int, str, str, str]:
+        s = triple.subject
+        rank = 0 if s == thing else 1 if isinstance(s, ox.NamedNode) else 2
+        return (rank, str(s), str(triple.predicate), str(triple.object))
+
+    return key
+
+
 def _size(triples: Iterable[ox.Triple]) -> int:
     """Bytes in N-Triples (written by pyoxigraph: much faster than ``str`` per triple)."""
     return len(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
@@ -195,9 +207,11 @@ def records(
     """(key, value) of every page of every thing's description."""
     walker = Walker(store)
     for thing in things:
-        pages = paginate(thing, walker.describe(ox.NamedNode(thing)), paging)
+        this = ox.NamedNode(thing)
+        pages = paginate(thing, walker.describe(this), paging)
         head = f"{len(pages)}\n".encode()
         for number, page in enumerate(pages, 1):
+            page.sort(key=reading_order(this))
             body = ox.serialize(page, format=ox.RdfFormat.N_TRIPLES) or b""
             yield _key(thing, number), head + body
 
