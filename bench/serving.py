@@ -223,21 +223,20 @@ def build_synthetic(folder: Path, cities: int) -> Path:
 
 
 # --- scenarios ------------------------------------------------------------------------------
-def things(port: int, limit: int = 12) -> list[str]:
+def things(port: int, limit: int = 12, path: str = "/sparql") -> list[str]:
     """Resource IRIs (``id/``) in IRI order: of La Spezia, or of every city when there is
     no La Spezia (synthetic data)."""
     graph = "GRAPH <" + BASE + "graph/laspezia> { ?s ?p ?o }"
-    found = _things(port, graph, limit)
-    return found or _things(port, "?s ?p ?o", limit)
+    return _things(port, graph, limit, path) or _things(port, "?s ?p ?o", limit, path)
 
 
-def _things(port: int, pattern: str, limit: int) -> list[str]:
+def _things(port: int, pattern: str, limit: int, path: str) -> list[str]:
     query = (
         "SELECT DISTINCT ?s WHERE { " + pattern + " "
         'FILTER(STRSTARTS(STR(?s), "' + BASE + 'id/")) } ORDER BY ?s LIMIT ' + str(limit)
     )
     status, _headers, body = request(
-        port, "/sparql?" + urlencode({"query": query}), {"Accept": RESULTS_JSON}
+        port, path + "?" + urlencode({"query": query}), {"Accept": RESULTS_JSON}
     )
     assert status == 200, body[:300]
     return [b["s"]["value"] for b in json.loads(body)["results"]["bindings"]]
@@ -253,7 +252,8 @@ def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]
     ports, publishers = servers.ports, servers.publishers
     iris = things(ports[publishers[0]])
     walking = any(scenario_wanted(n, servers.args) for n in ("unique SELECT", "crawl"))
-    every = things(ports[publishers[0]], servers.args.walk) if walking else iris
+    # the walk's list from Oxigraph server: no row cap, no time limit
+    every = things(ports["oxigraph"], servers.args.walk, "/query") if walking else iris
     endpoint = {"oxigraph": "/query", "rdflib": "/sparql"}
 
     def sparql(make, accept: str, unique: bool = False, over: list[str] | None = None) -> dict:

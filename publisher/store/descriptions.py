@@ -155,7 +155,12 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
     if len(linking) <= paging.incoming_per_page and small:
         return [list(triples)]
     moved = {t for group in linking.values() for t in group}
-    needed = {term for t in triples if t not in moved for term in (t.subject, t.object)}
+    needed = {  # what the rest mentions besides the linking resources' labels
+        term
+        for t in triples
+        if t not in moved and not (t.subject in linking and t.predicate in LABELS)
+        for term in (t.subject, t.object)
+    }
     for triple in triples:
         group = linking.get(triple.subject)  # type: ignore[arg-type]
         if group is not None and triple.predicate in LABELS and triple.subject not in needed:
