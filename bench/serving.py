@@ -250,7 +250,7 @@ def scenario_wanted(name: str, args: argparse.Namespace) -> bool:
 def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]]:
     """(name, {server: (targets, unique)}); a target is (path, headers)."""
     ports, publishers = servers.ports, servers.publishers
-    iris = things(ports[publishers[0]])
+    iris = things(ports["oxigraph"], 12, "/query")  # no row cap, no time limit there
     walking = any(scenario_wanted(n, servers.args) for n in ("unique SELECT", "crawl"))
     # the walk's list from Oxigraph server: no row cap, no time limit
     every = things(ports["oxigraph"], servers.args.walk, "/query") if walking else iris

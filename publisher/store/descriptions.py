@@ -18,7 +18,8 @@ serves the same pages.
 
 Records: the key is the IRI (UTF-8) for page 1 and ``IRI \\0 n`` for page *n* (a longer
 key than LMDB allows: ``\\1`` + its SHA-256); the value is
-``<pages>\\n`` followed by the page's triples in N-Triples. An IRI without a record has no
+``<pages>\\n`` followed by the page's triples in N-Triples, in reading order, compressed with
+zlib (IRIs repeat: a sixth of the size, for about 10 µs per page). An IRI without a record has no
 triple with it as subject (it is not published here).
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -218,7 +220,7 @@ def records(
         for number, page in enumerate(pages, 1):
             page.sort(key=reading_order(this))
             body = ox.serialize(page, format=ox.RdfFormat.N_TRIPLES) or b""
-            yield _key(thing, number), head + body
+            yield _key(thing, number), head + zlib.compress(body, 1)
 
 
 def _key(thing: str, number: int) -> bytes:
@@ -320,7 +322,7 @@ class Descriptions:
             pages = 0 if number == 1 else self.page(thing).pages
             return Page(b"", number, pages)
         head, _, body = value.partition(b"\n")
-        return Page(body, number, int(head))
+        return Page(zlib.decompress(body), number, int(head))
 
     def close(self) -> None:
         env, users = self._open.pop(self._key, (None, 0))
