@@ -204,8 +204,11 @@ def _size(triples: Iterable[ox.Triple]) -> int:
 # --- writing at build time -----------------------------------------------------------------
 def subjects(store: ox.Store) -> list[str]:
     """Every IRI that is the subject of a triple, sorted."""
-    found = {q.subject.value for q in store if isinstance(q.subject, ox.NamedNode)}
-    return sorted(found)
+    rows = store.query(
+        "SELECT DISTINCT ?s WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } "
+        "FILTER(isIRI(?s)) }"
+    )  # in Rust: a million quads are not walked in Python
+    return sorted(row[0].value for row in rows)
 
 
 def records(
