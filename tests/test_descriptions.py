@@ -110,6 +110,15 @@ def hub(dist: Path) -> tuple[str, int]:
     raise AssertionError("no paged resource")
 
 
+def without_descriptions(dist: Path) -> None:
+    """A build as one made without descriptions: the file and its manifest entry gone (a
+    build missing a file its manifest lists is refused, tests/test_integrity.py)."""
+    (dist / DESCRIPTIONS_FILE).unlink()
+    manifest = json.loads((dist / "manifest.json").read_text())
+    del manifest["files"][DESCRIPTIONS_FILE]
+    (dist / "manifest.json").write_text(json.dumps(manifest))
+
+
 def get(url: str, accept: str = "text/turtle") -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
@@ -127,7 +136,7 @@ def test_hub_pages_over_http(synthetic_dist, tmp_path, precomputed):
     if not precomputed:
         dist = tmp_path / "dist"
         shutil.copytree(synthetic_dist, dist)
-        (dist / DESCRIPTIONS_FILE).unlink()
+        without_descriptions(dist)
     config = load_config(
         overrides={"dist_dir": str(dist), "descriptions": {"incoming_per_page": 3}},
         root=REPO_ROOT,
@@ -163,7 +172,7 @@ def test_the_two_ways_give_isomorphic_pages(synthetic_dist, tmp_path):
     """Every page of a hub, as Turtle, from the stored description and from the CONSTRUCT."""
     copy = tmp_path / "dist"
     shutil.copytree(synthetic_dist, copy)
-    (copy / DESCRIPTIONS_FILE).unlink()
+    without_descriptions(copy)
     thing, pages = hub(synthetic_dist)
     path = "/doc/" + str(Iris(load_config(root=REPO_ROOT).base_iri).local_path(thing))
     bodies: dict[str, list[Graph]] = {}

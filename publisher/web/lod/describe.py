@@ -43,6 +43,7 @@ from publisher import mediatypes as mt
 from publisher.closure import reachable
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
+from publisher.serialize import canonical
 from publisher.store import Store
 from publisher.store.descriptions import Paging, paginate, reading_order
 
@@ -228,7 +229,9 @@ def catalogue_description(triples: list[ox.Triple], thing: str) -> Description:
     for triple in triples:
         by_subject[triple.subject].append(triple)
     found = reachable([ox.NamedNode(thing)], lambda node: by_subject.get(node, ()))
-    return Description(thing, [_declared(t) for t in found])
+    # the store names blank nodes at random per process: canonical names give every worker
+    # and replica the same bytes (and ETag)
+    return Description(thing, canonical(_declared(t) for t in found))
 
 
 def _declared(triple: ox.Triple) -> ox.Triple:

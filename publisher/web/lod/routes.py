@@ -126,7 +126,7 @@ def document(rest: str) -> Response:
         if number > 1 and description.pages:
             raise problem(404, f"/{doc} has {description.pages} page(s), not {number}")
         raise _not_found(thing)
-    if fmt is not mt.HTML and iris.in_catalogue(thing):
+    if fmt is not mt.HTML and iris.in_catalogue(thing) and description.pages <= 1:
         description = _catalogue_description(thing)
     limit = capping.max_bytes()
     if fmt is mt.HTML:
