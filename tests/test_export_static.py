@@ -121,7 +121,7 @@ def test_thing_iri_answers_303_to_the_chosen_variant(nginx, accept, ext):
 
 
 @pytest.mark.parametrize(("accept", "ext"), ACCEPTS)
-def test_document_is_negotiated_with_content_location(nginx, demo_http, accept, ext):
+def test_document_is_negotiated_with_content_location(nginx, embedded_demo_http, accept, ext):
     reply = get(nginx, DOC, accept)
     assert reply.status == 200
     assert reply.media_type == MEDIA[ext]
@@ -131,7 +131,7 @@ def test_document_is_negotiated_with_content_location(nginx, demo_http, accept, 
     assert reply.headers["Cache-Control"].startswith("public, max-age=")
     assert reply.headers["Last-Modified"] and reply.headers["ETag"]
     if ext != "html":  # a page names the host it was asked on: the export's is localhost
-        assert reply.body == demo_http("GET", f"{DOC}.{ext}").body
+        assert reply.body == embedded_demo_http("GET", f"{DOC}.{ext}").body
 
 
 @pytest.mark.parametrize("ext", list(MEDIA))
@@ -157,12 +157,12 @@ def test_format_parameter_wins(nginx):
     ["vocab/role/lead", "vocab/role", "vocab", "id/demo-city/themes",
      "id/demo-city/theme/ambiente", "id/second-city/masterplan", "dataset/demo-city"],
 )  # fmt: skip
-def test_every_kind_of_thing_dereferences(nginx, demo_http, path):
+def test_every_kind_of_thing_dereferences(nginx, embedded_demo_http, path):
     reply = get(nginx, "/" + path, "text/turtle")
     assert reply.status == 303
     assert reply.headers["Location"] == f"{nginx}/doc/{path}.ttl"
     document = get(nginx, f"/doc/{path}.ttl")
-    assert document.body == demo_http("GET", f"/doc/{path}.ttl").body
+    assert document.body == embedded_demo_http("GET", f"/doc/{path}.ttl").body
     graph = Graph().parse(data=document.body, format="turtle")
     assert any(graph.triples((URIRef("https://w3id.org/smartcity-masterplan/" + path), None,
                               None)))  # fmt: skip
@@ -192,11 +192,11 @@ def test_unknown_things_are_404(nginx):
     ("/dumps/all.trig", None, "application/trig"),
     ("/context.jsonld", None, "application/ld+json"),
 ])  # fmt: skip
-def test_site_documents_and_files(nginx, demo_http, path, accept, media):
+def test_site_documents_and_files(nginx, embedded_demo_http, path, accept, media):
     reply = get(nginx, path, accept)
     assert reply.status == 200 and reply.media_type == media
     if path.startswith(("/dumps/", "/context")):
-        assert reply.body == demo_http("GET", path).body
+        assert reply.body == embedded_demo_http("GET", path).body
 
 
 def test_html_pages_reach_their_styles(nginx):

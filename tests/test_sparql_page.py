@@ -47,8 +47,8 @@ def table(reply: Reply) -> tuple[list[str], list[list[str]]]:
     return heads, rows
 
 
-def test_a_browser_gets_the_results_in_the_page(demo_http):
-    reply = demo_http("GET", sparql(PER_THEME), headers=ITALIAN)
+def test_a_browser_gets_the_results_in_the_page(embedded_demo_http):
+    reply = embedded_demo_http("GET", sparql(PER_THEME), headers=ITALIAN)
     assert reply.status == 200 and reply.media_type == "text/html"
     assert reply.headers["Content-Language"] == "it"
     assert "Content-Disposition" not in reply.headers
@@ -64,26 +64,26 @@ def test_a_browser_gets_the_results_in_the_page(demo_http):
         assert html.escape(sparql(PER_THEME, format=fmt)).replace("&#x27;", "&#39;") in reply.text
 
 
-def test_format_html_and_english(demo_http):
-    reply = demo_http("GET", sparql("ASK { ?s ?p ?o }", format="html", lang="en"))
+def test_format_html_and_english(embedded_demo_http):
+    reply = embedded_demo_http("GET", sparql("ASK { ?s ?p ?o }", format="html", lang="en"))
     assert reply.status == 200 and reply.media_type == "text/html"
     assert '<html lang="en">' in reply.text
     assert table(reply) == (["boolean"], [["yes"]])
     assert 'name="lang" value="en"' in reply.text  # the next run stays in English
 
 
-def test_a_graph_is_a_table_of_statements(demo_http):
+def test_a_graph_is_a_table_of_statements(embedded_demo_http):
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5"
-    reply = demo_http("GET", sparql(query), headers=ITALIAN)
+    reply = embedded_demo_http("GET", sparql(query), headers=ITALIAN)
     assert reply.status == 200
     heads, rows = table(reply)
     assert heads == ["subject", "predicate", "object"] and len(rows) == 5
     assert "format=ttl" in reply.text  # its downloads are RDF formats
 
 
-def test_a_syntax_error_is_shown_with_its_position_and_the_query_kept(demo_http):
+def test_a_syntax_error_is_shown_with_its_position_and_the_query_kept(embedded_demo_http):
     query = "SELECT * WHERE {\n  ?s ?p ?o \n"
-    reply = demo_http("GET", sparql(query), headers=ITALIAN)
+    reply = embedded_demo_http("GET", sparql(query), headers=ITALIAN)
     assert reply.status == 400 and reply.media_type == "text/html"
     assert textarea(reply) == query
     assert 'role="alert"' in reply.text and "Riga 3, colonna 1" in reply.text
@@ -91,54 +91,55 @@ def test_a_syntax_error_is_shown_with_its_position_and_the_query_kept(demo_http)
     assert 'aria-describedby="query-help query-error"' in reply.text
 
 
-def test_missing_prefixes_are_named_and_declared_in_one_click(demo_http):
+def test_missing_prefixes_are_named_and_declared_in_one_click(embedded_demo_http):
     query = "SELECT ?label WHERE {\n  ?s rdfs:label ?label ; dct:subject ?theme\n} LIMIT 3"
-    reply = demo_http("GET", sparql(query), headers=ITALIAN)
+    reply = embedded_demo_http("GET", sparql(query), headers=ITALIAN)
     assert reply.status == 400 and "Riga 2" in reply.text
     assert "<code>dct:</code>, <code>rdfs:</code>" in reply.text
     fix = html.unescape(re.search(r'<a class="btn[^"]*" href="([^"]+)">', reply.text).group(1))
-    fixed = demo_http("GET", fix, headers=ITALIAN)
+    fixed = embedded_demo_http("GET", fix, headers=ITALIAN)
     assert fixed.status == 200
     assert textarea(fixed).startswith("PREFIX dct: <http://purl.org/dc/terms/>\nPREFIX rdfs:")
     assert len(table(fixed)[1]) == 3
 
 
-def test_an_unreadable_query_is_an_error_in_the_page_for_a_browser_only(demo_http):
-    reply = demo_http("GET", sparql("HELLO world"), headers=ITALIAN)
+def test_an_unreadable_query_is_an_error_in_the_page_for_a_browser_only(embedded_demo_http):
+    reply = embedded_demo_http("GET", sparql("HELLO world"), headers=ITALIAN)
     assert reply.status == 400 and reply.media_type == "text/html"
     assert textarea(reply) == "HELLO world" and "Riga 1, colonna 1" in reply.text
-    machine = demo_http("GET", sparql("HELLO world"))
+    machine = embedded_demo_http("GET", sparql("HELLO world"))
     assert machine.status == 400 and machine.media_type == "text/plain"
 
 
-def test_a_refused_query_is_shown_in_the_page(demo_http):
+def test_a_refused_query_is_shown_in_the_page(embedded_demo_http):
     query = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
-    reply = demo_http("GET", sparql(query), headers=ITALIAN)
+    reply = embedded_demo_http("GET", sparql(query), headers=ITALIAN)
     assert reply.status == 403 and reply.media_type == "text/html"
     assert textarea(reply) == query and "SERVICE" in reply.text
 
 
-def test_machines_and_downloads_are_unchanged(demo_http):
+def test_machines_and_downloads_are_unchanged(embedded_demo_http):
     for accept, expected in (
         (None, "application/sparql-results+json"),
         ("*/*", "application/sparql-results+json"),
         ("text/*", "text/csv"),
         ("application/xml, */*;q=0.8", "application/sparql-results+xml"),
     ):
-        reply = demo_http("GET", sparql(PER_THEME), headers={"Accept": accept} if accept else {})
+        headers = {"Accept": accept} if accept else {}
+        reply = embedded_demo_http("GET", sparql(PER_THEME), headers=headers)
         assert (reply.status, reply.media_type) == (200, expected), accept
-    reply = demo_http("GET", sparql(PER_THEME, format="csv"), headers=ITALIAN)
+    reply = embedded_demo_http("GET", sparql(PER_THEME, format="csv"), headers=ITALIAN)
     assert reply.media_type == "text/csv"  # a format chosen in the form is a download
 
 
-def test_examples_and_questions_are_one_click_away(demo_http):
-    page = demo_http("GET", "/sparql", headers=ITALIAN)
+def test_examples_and_questions_are_one_click_away(embedded_demo_http):
+    page = embedded_demo_http("GET", "/sparql", headers=ITALIAN)
     assert page.status == 200
     lists = "".join(re.findall(r'<ul class="sparql-links">(.*?)</ul>', page.text, re.S))
     links = [html.unescape(h) for h in re.findall(r'href="(/sparql\?query=[^"]+)"', lists)]
     assert len(links) >= 8  # 4 examples and the questions that run with their defaults
     for link in links:
-        reply = demo_http("GET", link, headers=ITALIAN)
+        reply = embedded_demo_http("GET", link, headers=ITALIAN)
         assert reply.status == 200, (link, reply.text[-2000:])
         assert "sparql-results" in reply.text
 
@@ -161,7 +162,7 @@ def test_the_page_keeps_the_row_cap_and_says_so(capped_http):
     assert "troncato" in reply.text and "true; limit=3" in reply.text
 
 
-def test_a_browser_asking_for_a_format_the_form_cannot_give_gets_a_406_page(demo_http):
-    reply = demo_http("GET", sparql("SELECT * {}", format="ttl"), headers=ITALIAN)
+def test_a_browser_asking_for_a_format_the_form_cannot_give_gets_a_406_page(embedded_demo_http):
+    reply = embedded_demo_http("GET", sparql("SELECT * {}", format="ttl"), headers=ITALIAN)
     assert reply.status == 406 and reply.media_type == "text/html"
     assert "text/csv" in reply.text  # what the query can be written in
