@@ -42,6 +42,7 @@ from publisher.harvest.catalogue import (
     read_catalogue,
 )
 from publisher.harvest.fetch import Fetched, Fetcher, FetchError, Limits
+from publisher.harvest.mqa import Mqa, read_mqa
 from publisher.harvest.output import Published, PublishError, publish
 from publisher.harvest.ownership import Owners, OwnershipError, city_key, overlapping
 from publisher.harvest.provenance import Provenance, measures_of
@@ -70,6 +71,10 @@ def _now() -> dt.datetime:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def _score(mqa: Mqa | None) -> str | None:
+    return mqa.score if mqa else None
 
 
 class HarvestError(Exception):
@@ -193,6 +198,7 @@ class Harvest:
                 key = self._key(dataset, cities)
                 kept = self._last_good(previous, dataset, key)
                 cities[key] = self._city(fetcher, source, catalogue, dataset, key, kept)
+            mqa = read_mqa(fetcher, source, catalogue, previous.mqa if previous else None)
         except REFUSALS as exc:
             report = exc.report if isinstance(exc, CheckError) else None
             return self.failure(source, started, str(exc), fetcher.used, report)
@@ -209,11 +215,13 @@ class Harvest:
             [],
             _iso(started),
             _iso(started),
+            mqa=mqa,
         )
         changed = (
             any(c.checked for c in cities.values())
             or not catalogue.unchanged
             or (previous is None or set(previous.cities) != set(cities))
+            or _score(previous.mqa) != _score(mqa)
         )
         status = Status.FRESH if changed else Status.UNCHANGED
         result = SourceResult(
@@ -375,6 +383,7 @@ class Harvest:
                     for p in (r.catalogue.pages if r.catalogue else [])
                 ],
                 "audit": r.audit.outcomes if r.audit else None,
+                "mqa": _score(r.state.mqa),
             }
             for r in results
         }

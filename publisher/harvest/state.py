@@ -18,6 +18,7 @@ from typing import Any
 
 from publisher.harvest.catalogue import Page, PageCache
 from publisher.harvest.fetch import Validators
+from publisher.harvest.mqa import Mqa
 
 STATE_FILE = "harvest/state.json"
 PAGES_DIR = "harvest/pages"
@@ -70,10 +71,12 @@ class SourceState:
     harvested_at: str | None = None  # the last good harvest
     checked_at: str | None = None  # the last attempt
     error: str | None = None  # why the last attempt failed (None: it did not)
+    mqa: Mqa | None = None  # the MQA score its catalogue publishes (publisher.harvest.mqa)
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> SourceState:
-        state = cls(**{k: v for k, v in raw.items() if k not in ("cities", "pages")})
+        state = cls(**{k: v for k, v in raw.items() if k not in ("cities", "pages", "mqa")})
+        state.mqa = Mqa.from_json(raw.get("mqa"))
         state.cities = {k: CityState(**v) for k, v in raw.get("cities", {}).items()}
         state.pages = [PageState(**p) for p in raw.get("pages", [])]
         return state
