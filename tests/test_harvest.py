@@ -847,3 +847,27 @@ def test_a_publisher_under_its_own_real_base_needs_no_map(tmp_path) -> None:
     assert result.source.url_map == ()
     assert result.cities["city-0004"].state.download == f"{real}dumps/city-0004.nq"
     assert result.cities["city-0004"].state.namespaces == [f"{real}id/city-0004/"]
+
+
+def test_a_publisher_that_prints_its_real_urls_needs_no_map(tmp_path) -> None:
+    """The shared base, and ``server.public_url`` its real address: the build prints the
+    download URLs under it (the identifiers stay under the base), so the aggregator reads
+    it with no url_map."""
+    from publisher.build import build
+
+    port = free_port()
+    real = f"http://127.0.0.1:{port}/"
+    write_generated_city(tmp_path / "data", 5)
+    dist = tmp_path / "city" / "dist"
+    config = load_config(overrides={"dist_dir": str(dist), "server.public_url": real},
+                         root=REPO_ROOT)  # fmt: skip
+    build(config, data_dir=tmp_path / "data", dist=dist)
+    with running(create_app(config), port):
+        report = run(configured([{"name": "pubblico", "catalog": real + "catalog"}]),
+                     tmp_path / "agg" / "dist")  # fmt: skip
+    result = by_name(report)["pubblico"]
+    assert result.status is Outcome.FRESH, result.line()
+    assert result.source.url_map == ()
+    assert result.cities["city-0005"].state.download == f"{real}dumps/city-0005.nq"
+    assert result.cities["city-0005"].state.namespaces == [f"{BASE}id/city-0005/"]
+    assert result.catalogue and result.catalogue.catalog == BASE + "catalog"
