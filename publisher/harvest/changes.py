@@ -94,7 +94,7 @@ class Feed:
         self, fetcher: Fetcher, source: Source, catalogue: Catalogue, kept: Mark | None,
         max_pages: int,
     ) -> None:  # fmt: skip
-        self.fetcher, self.source, self.kept, self.max_pages = fetcher, source, kept, max_pages
+        self.fetcher, self.source, self.max_pages = fetcher, source, max_pages
         self.iri = feed_of(catalogue)
         self.mark = kept if kept is not None and kept.feed == self.iri else None
         self.problem: str | None = None
