@@ -87,6 +87,10 @@ def main() -> int:
         "--engines", default=",".join(ENGINES), help="publisher engines to run (comma-separated)"
     )
     parser.add_argument("--only", help="comma-separated scenario names (prefix match)")
+    parser.add_argument("--cities", type=int,
+                        help="serve N synthetic cities (bench/generate.py) instead of La Spezia")
+    parser.add_argument("--walk", type=int, default=40000,
+                        help="resources the unique-SELECT and crawl scenarios go through")
     parser.add_argument("--write", action="store_true", help="append to docs/benchmarks.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -94,7 +98,12 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="lodpub-serving-") as scratch:
         folder = Path(scratch)
-        dist = args.dist.resolve() if args.dist else build(folder)
+        if args.dist:
+            dist = args.dist.resolve()
+        elif args.cities:
+            dist = build_synthetic(folder, args.cities)
+        else:
+            dist = build(folder)
         servers = Servers(folder, dist, args)
         try:
             servers.start()
@@ -198,23 +207,53 @@ def request(port: int, path: str, headers: dict[str, str] | None = None):
         connection.close()
 
 
+def build_synthetic(folder: Path, cities: int) -> Path:
+    """``cities`` fictional cities of bench/generate.py (cached), built into folder/dist."""
+    from bench.generate import cached
+
+    data = cached(ROOT / "bench" / ".cache", cities)
+    dist = folder / "dist"
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "publisher", "build", "--data", str(data), "--out", str(dist),
+         "--quiet"], cwd=ROOT, check=True, timeout=1800,
+    )  # fmt: skip
+    print(f"built {cities} synthetic cities in {time.monotonic() - started:.1f} s")
+    return dist
+
+
 # --- scenarios ------------------------------------------------------------------------------
-def things(port: int) -> list[str]:
+def things(port: int, limit: int = 12, path: str = "/sparql") -> list[str]:
+    """Resource IRIs (``id/``) in IRI order: of La Spezia, or of every city when there is
+    no La Spezia (synthetic data)."""
+    graph = "GRAPH <" + BASE + "graph/laspezia> { ?s ?p ?o }"
+    return _things(port, graph, limit, path) or _things(port, "?s ?p ?o", limit, path)
+
+
+def _things(port: int, pattern: str, limit: int, path: str) -> list[str]:
     query = (
-        "SELECT DISTINCT ?s WHERE { GRAPH <" + BASE + "graph/laspezia> { ?s ?p ?o } "
-        'FILTER(STRSTARTS(STR(?s), "' + BASE + 'id/")) } ORDER BY ?s LIMIT 12'
+        "SELECT DISTINCT ?s WHERE { " + pattern + " "
+        'FILTER(STRSTARTS(STR(?s), "' + BASE + 'id/")) } ORDER BY ?s LIMIT ' + str(limit)
     )
     status, _headers, body = request(
-        port, "/sparql?" + urlencode({"query": query}), {"Accept": RESULTS_JSON}
+        port, path + "?" + urlencode({"query": query}), {"Accept": RESULTS_JSON}
     )
     assert status == 200, body[:300]
     return [b["s"]["value"] for b in json.loads(body)["results"]["bindings"]]
 
 
+def scenario_wanted(name: str, args: argparse.Namespace) -> bool:
+    wanted = [w.strip() for w in args.only.split(",")] if args.only else None
+    return not wanted or any(name.startswith(w) for w in wanted)
+
+
 def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]]:
     """(name, {server: (targets, unique)}); a target is (path, headers)."""
     ports, publishers = servers.ports, servers.publishers
-    iris = things(ports[publishers[0]])
+    iris = things(ports["oxigraph"], 12, "/query")  # no row cap, no time limit there
+    walking = any(scenario_wanted(n, servers.args) for n in ("unique SELECT", "crawl"))
+    # the walk's list from Oxigraph server: no row cap, no time limit
+    every = things(ports["oxigraph"], servers.args.walk, "/query") if walking else iris
     endpoint = {"oxigraph": "/query", "rdflib": "/sparql"}
 
     def sparql(make, accept: str, unique: bool = False, over: list[str] | None = None) -> dict:
@@ -244,14 +283,15 @@ def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]
         aggregate[server] = ([(f"/queries/{NAMED_QUERY}", {"Accept": RESULTS_JSON})], False)
     docs = ["/doc/" + quote(i[len(BASE):], safe="/") for i in iris]
 
-    def page(accept: str, describe_accept: str | None) -> dict:
+    def page(accept: str, describe_accept: str | None, over: list[str] = iris) -> dict:
         found = (
-            sparql(lambda i: f"DESCRIBE <{i}>", describe_accept, over=iris)
+            sparql(lambda i: f"DESCRIBE <{i}>", describe_accept, over=over)
             if describe_accept
             else {}
         )
+        paths = ["/doc/" + quote(i[len(BASE):], safe="/") for i in over]
         for server in publishers:
-            found[server] = ([(doc, {"Accept": accept}) for doc in docs], False)
+            found[server] = ([(doc, {"Accept": accept}) for doc in paths], False)
         return found
 
     def conditional(server: str) -> list:
@@ -265,6 +305,11 @@ def scenarios(servers: Servers) -> list[tuple[str, dict[str, tuple[list, bool]]]
     return [
         ("light SELECT (repeated)", sparql(light, RESULTS_JSON)),
         ("light SELECT (unique, no reuse)", sparql(light, RESULTS_JSON, True, iris)),
+        # a different resource's light SELECT on every request, then every resource's
+        # Turtle page once, as a crawler asks (the others: DESCRIBE); --walk resources
+        ("unique SELECT (a different resource each time)",
+         sparql(light, RESULTS_JSON, True, every)),
+        ("crawl (every resource's Turtle page once)", page("text/turtle", "text/turtle", every)),
         (f"aggregate ({NAMED_QUERY})", aggregate),
         ("CONSTRUCT (Turtle)", sparql(construct, "text/turtle")),
         ("resource page Turtle", page("text/turtle", "text/turtle")),
@@ -291,9 +336,8 @@ def wrk(port: int, targets: list, unique: bool, args: argparse.Namespace) -> dic
 
 def run(servers: Servers, args: argparse.Namespace) -> list[dict]:
     rows = []
-    wanted = [w.strip() for w in args.only.split(",")] if args.only else None
     for name, per_server in scenarios(servers):
-        if wanted and not any(name.startswith(w) for w in wanted):
+        if not scenario_wanted(name, args):
             continue
         figures = {}
         for server in (*ENGINES, "oxigraph", "rdflib"):

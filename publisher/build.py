@@ -48,6 +48,7 @@ from publisher.ontodoc import write_docs
 from publisher.rdf import CityGraph, city_graph
 from publisher.serialize import jsonld_context, serialize, sort_triples
 from publisher.source import City, SourceError, city_folders, read_city
+from publisher.store import descriptions
 from publisher.validate import Problem, Validator, engine_name, load_shapes
 
 CITY_DUMP_FORMATS = (TRIG, NQUADS, TURTLE, NTRIPLES, JSONLD)
@@ -55,6 +56,7 @@ ALL_DUMP_FORMATS = (TRIG, NQUADS)  # the cities' files end to end
 STORE_FILE = "dataset.nq"
 MANIFEST_FILE = distdir.MANIFEST_FILE
 CONTEXT_FILE = "context.jsonld"
+DESCRIPTIONS_FILE = descriptions.DESCRIPTIONS_FILE
 CATALOG_FILE = "catalog.ttl"
 ONTOLOGY_FILE = "smp.ttl"
 WORKERS_VARIABLE = "LODPUB_BUILD_WORKERS"
@@ -87,10 +89,12 @@ class BuildResult:
 # the workers): read the YAML, make the RDF, validate it, write its dumps. Then wall-clock
 # seconds: all the cities ("cities"), the every-city dumps ("combine"), the ontology pages,
 # the catalogue (made, validated, written), dataset.nq ("store"), the manifest and the swap
-# of dist/ ("publish").
+# every resource's description ("descriptions"), the manifest and the swap of dist/
+# ("publish").
 CITY_PHASES = ("read", "rdf", "validate", "dumps")
 PHASES = (
-    *CITY_PHASES, "cities", "combine", "ontology", "catalog", "store", "manifest", "publish"
+    *CITY_PHASES, "cities", "combine", "ontology", "catalog", "store", "descriptions",
+    "manifest", "publish",
 )
 
 
@@ -219,6 +223,20 @@ def worker_count(cities: int) -> int:
 
 
 # --- files -------------------------------------------------------------------------------
+
+
+def write_descriptions(config: Config, folder: Path, cities: int) -> int:
+    """``folder``/descriptions.lmdb from ``folder``/dataset.nq (the build and the harvest
+    both end with it): every resource's description, read by the server with one lookup
+    (:mod:`publisher.store.descriptions`), over as many processes as ``cities`` would get.
+    Returns the number of resources described."""
+    return descriptions.write(
+        folder / STORE_FILE,
+        folder / DESCRIPTIONS_FILE,
+        descriptions.Paging.from_config(config.values),
+        worker_count(cities),
+    )
+
 
 
 def _digest(data: bytes) -> dict:
@@ -561,6 +579,9 @@ class Builder:
                     if self.joiner is not None:
                         self.joiner.close()
                     ontology.cancel()
+            with self.phase("descriptions"):
+                self.say(f"{DESCRIPTIONS_FILE}: every resource's description")
+                write_descriptions(self.config, tmp, len(cities))
             with self.phase("manifest"):
                 self.manifest(tmp, cities, triples)
             with self.phase("publish"):

@@ -449,6 +449,28 @@ def load_command(
     click.echo(f"loaded build {report.build_id}: {len(report.graphs)} graph(s), {total} triples")
 
 
+@main.command("export-static")
+@CONFIG_OPTION
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path),
+              help="The build to export. Default: dist/.")  # fmt: skip
+def export_static_command(config_file: Path | None, folder: Path, dist_dir: Path | None) -> None:
+    """Write the site as plain files into FOLDER/site, with nginx and Apache configuration
+    for content negotiation (FOLDER/nginx, FOLDER/apache): no Python needed to serve it."""
+    from publisher.export import ExportError, export_static
+    from publisher.store import StoreError
+
+    config = _config(config_file, project=dist_dir is None)
+    if dist_dir is not None:
+        config.values["dist_dir"] = str(dist_dir.resolve())
+    try:
+        done = export_static(config, folder, lambda m: click.echo(m, err=True))
+    except (ExportError, StoreError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{done.resources} resources, {done.files} files: serve {folder / 'site'} "
+               f"with {folder / 'nginx'} (or {folder / 'apache'})")  # fmt: skip
+
+
 @main.command("query")
 @CONFIG_OPTION
 @click.argument("name_or_file", required=False)

@@ -59,6 +59,10 @@ class BodyTimeout(Exception):
     """The body did not arrive within ``server.body_timeout_s``."""
 
 
+class ClientGone(Exception):
+    """The client closed its connection while a streamed answer was being sent."""
+
+
 class Answer:
     """A WSGI answer collected in the pool: status, headers and either all of the body or
     an iterator over the rest of it."""
@@ -139,11 +143,13 @@ class Front:
                 if not block:
                     break
                 await send.more(block)
+            await send.end()
+        except ClientGone:
+            pass  # the client closed its connection during the answer: nothing to say
         finally:
             close = getattr(answer.rest, "close", None)
             if close is not None:
                 await loop.run_in_executor(pool, close)
-        await send.end()
 
     def closing(self, headers: list) -> list:
         """``headers``, with ``Connection: close`` while this process is retiring."""
@@ -327,7 +333,10 @@ class _RSGISender(Sender):
         self.stream = self.protocol.response_stream(status, headers)
 
     async def more(self, data: bytes) -> None:
-        await self.stream.send_bytes(data)
+        try:
+            await self.stream.send_bytes(data)
+        except RuntimeError as closed:  # granian's RSGIProtocolClosed
+            raise ClientGone from closed
 
     async def end(self) -> None:
         return None
@@ -386,7 +395,10 @@ class _ASGISender(Sender):
                                      for n, v in headers]})  # fmt: skip
 
     async def more(self, data: bytes) -> None:
-        await self.send({"type": "http.response.body", "body": data, "more_body": True})
+        try:
+            await self.send({"type": "http.response.body", "body": data, "more_body": True})
+        except (OSError, RuntimeError) as closed:
+            raise ClientGone from closed
 
     async def end(self) -> None:
         await self.send({"type": "http.response.body", "body": b""})

@@ -38,7 +38,16 @@ def to_triples(graph: Graph) -> list[ox.Triple]:
     renamed canonically: rdflib names them at random, so without this two processes (web
     workers, replicas) would write the same graph as different bytes under one ETag."""
     data = graph.serialize(format="nt", encoding="utf-8")
-    dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    return canonical(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+
+
+def canonical(triples: Iterable[ox.Triple | ox.Quad]) -> list[ox.Triple]:
+    """The triples with their blank nodes named from what surrounds them, not from where
+    they were read: a store or a parser names them at random in each process."""
+    dataset = ox.Dataset(
+        t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
+        for t in triples
+    )
     dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
     return [quad.triple for quad in dataset]
 

@@ -3,10 +3,14 @@
 ``server.engine`` chooses the HTTP server; both behave the same way for the data
 (measured and explained in ``docs/operations.md`` and ``docs/benchmarks.md``):
 
-- **granian** (default): HTTP parsed by Rust, N worker processes, each calling the WSGI app
-  from ``server.threads`` threads. A replayed answer of the representation cache costs
-  about a fifth of what it costs under gunicorn, so repeated GETs and 304s are 4–5× faster;
-- **gunicorn** (gthread): N processes × ``server.threads`` threads, HTTP parsed in Python.
+- **granian** (default): HTTP parsed by Rust, N worker processes, each handing complete
+  requests to the request front (``publisher.front``, RSGI) that runs the app in
+  ``server.threads`` threads; cache replays are answered on its event loop;
+- **gunicorn**: N processes of its ``asgi`` worker (HTTP parsed in Python on an event
+  loop), the same front over the app;
+- ``server.buffer_requests: false``: the engines' own WSGI instead (granian's WSGI
+  interface, gunicorn's gthread workers), for servers only reachable through a reverse
+  proxy that buffers requests.
 
 What the two share, in :class:`Preloaded`:
 
@@ -16,9 +20,11 @@ What the two share, in :class:`Preloaded`:
   query zygote right after the fork, before it has any thread (``publisher.store.guarded``);
 - **reload on SIGHUP**: the master loads the *new* ``dist/`` completely (``dist`` is a
   symlink flipped atomically by ``lodpub build``); only if that succeeds do new workers
-  start with it, and the old ones finish their requests and exit. A load that fails is
-  logged and the workers keep (or restart with) the old data. The replaced app is freed in
-  the master (the collector is unfrozen once for it);
+  start with it, and the old ones finish their requests and exit, closing each connection
+  after its current answer (``Connection: close`` from the moment the reload starts), so
+  no client finds its connection gone. A load that fails is logged and the workers keep
+  the old data (granian keeps the workers; gunicorn replaces them with the old data). The
+  replaced app is freed in the master (the collector is unfrozen once for it);
 - **request limits**: the app answers 414 / 431 itself (``publisher.web.http.limits``); the engine
   bounds what it reads before that (gunicorn's request line and header limits, granian's
   head buffer);

@@ -265,3 +265,24 @@ def test_the_editors_completion_passes_axe_and_tab_leaves_the_editor(browser, de
     assert editor_text(browser).startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")
     editor.send_keys(Keys.TAB)  # Tab is not caught: it moves on to the next field
     assert browser.js("return document.activeElement.id") == "format"
+
+
+def test_no_page_breaks_the_content_security_policy(browser, site):
+    """Every kind of page under the site's Content-Security-Policy (publisher/web/http/
+    security.py): the browser reports no violation (a blocked style, font, image, script or
+    form target)."""
+    browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+        "window.__violations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )})  # fmt: skip
+    browser.resize(*DESKTOP)
+    for kind in PAGES:
+        browser.open(site(kind))
+        assert browser.js("return document.readyState") == "complete"
+        policy = browser.js(
+            "return fetch(location.href, {headers: {Accept: 'text/html'}})"
+            ".then(r => r.headers.get('Content-Security-Policy'));"
+        )
+        assert policy and "default-src 'self'" in policy, kind
+        assert browser.js("return window.__violations") == [], kind

@@ -32,9 +32,24 @@ AS = "https://www.w3.org/ns/activitystreams#"
 class Site:
     folder: Path
     url: str
+    server: subprocess.Popen | None = None
 
     def build(self) -> None:
+        """Build, and serve the new build: a server serves the build it loaded until it is
+        restarted (or reloaded, docs/operations.md)."""
         subprocess.run([LODPUB, "build", "--quiet"], cwd=self.folder, check=True, timeout=300)
+        self.stop()
+        port = self.url.rsplit(":", 1)[1]
+        self.server = subprocess.Popen([LODPUB, "serve", "--port", port], cwd=self.folder,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       start_new_session=True)  # fmt: skip
+        wait_for(f"{self.url}/feed", self.server, "lodpub serve")
+
+    def stop(self) -> None:
+        if self.server is not None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            self.server.wait(timeout=30)
+            self.server = None
 
     def history(self) -> dict:
         return json.loads((self.folder / "dist" / "history.json").read_text("utf-8"))
@@ -72,16 +87,11 @@ def site(tmp_path: Path) -> Iterator[Site]:
     settings = "".join(f"{key}: {REPO_ROOT / name}\n" for key, name in folders.items())
     (folder / "lodpub.yaml").write_text(f"base_iri: http://127.0.0.1:{port}/\n{settings}", "utf-8")
     result = Site(folder, f"http://127.0.0.1:{port}")
-    result.build()
-    server = subprocess.Popen([LODPUB, "serve", "--port", str(port)], cwd=folder,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # fmt: skip
     try:
-        wait_for(f"{result.url}/feed", server, "lodpub serve")
+        result.build()
         yield result
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        result.stop()
 
 
 def change_a_title(site: Site, city: str) -> None:

@@ -11,6 +11,7 @@ headers, ``server.public_url`` and the duplicate Host on the app itself.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import signal
 import socket
@@ -48,7 +49,16 @@ def light_query(n: int) -> str:
 
 
 def staged(parent: Path, build_id: str) -> Path:
-    return write_dist(parent / f".dist-new-{build_id}", triples=50, build_id=build_id)
+    """A build of 50 things, with a 2 MB dump listed in its manifest."""
+    folder = write_dist(parent / f".dist-new-{build_id}", triples=50, build_id=build_id)
+    dump = b"".join(b"<urn:x:%d> <urn:p> <urn:o> .\n" % i for i in range(80_000))
+    (folder / "dumps").mkdir()
+    (folder / "dumps" / "all.nt").write_bytes(dump)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = {"dumps/all.nt": {"bytes": len(dump), "media_type": "application/n-triples",
+                                          "sha256": hashlib.sha256(dump).hexdigest()}}  # fmt: skip
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -187,6 +197,22 @@ def test_a_path_is_decoded_once(production: dict) -> None:
     assert request(port, "/doc/id/test/s1.ttl")[0] == 200
     assert request(port, "/doc/id/test/s%2531.ttl")[0] == 404
     assert request(port, "/doc/id/test/s%31.ttl")[0] == 200
+
+
+def test_a_streamed_answer_whole_or_left_halfway(production: dict) -> None:
+    """A dump is streamed from the app's pool a block at a time: whole, with its length;
+    a client that leaves halfway is no error in the log."""
+    port, log = production["port"], production["log"]
+    status, headers, body = request(port, "/dumps/all.nt")
+    assert status == 200 and len(body) > 2_000_000
+    assert int({k.lower(): v for k, v in headers.items()}["content-length"]) == len(body)
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /dumps/all.nt HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(1000).startswith(b"HTTP/1.1 200")
+    time.sleep(1)
+    assert request(port, "/health")[0] == 200
+    assert "Traceback" not in log.read_text()
 
 
 def test_two_host_headers_are_400(production: dict) -> None:
@@ -356,3 +382,18 @@ def test_two_hosts_joined_by_the_server_are_400(app_dist: Path) -> None:
         assert "more than one Host" in reply.get_data(as_text=True)
     finally:
         shared(app).store.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_without_the_front_the_engines_own_wsgi_serves(engine: str, tmp_path: Path) -> None:
+    """server.buffer_requests: false (behind a buffering proxy): granian's WSGI interface,
+    gunicorn's gthread workers; the same app, headers and limits."""
+    dist = tmp_path / "dist"
+    distdir.publish(staged(tmp_path, "w0001"), dist)
+    settings = f"dist_dir: {dist}\nserver:\n  buffer_requests: false\n"
+    with production_server(tmp_path, settings, engine) as info:
+        status, headers, _body = request(info["port"], "/doc/id/test/s1.ttl")
+        assert status == 200
+        assert {k.lower(): v for k, v in headers.items()}["x-content-type-options"] == "nosniff"
+        log = info["log"].read_text()
+        assert ("gthread" in log) if engine == "gunicorn" else ("asgi" not in log)

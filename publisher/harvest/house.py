@@ -22,6 +22,7 @@ from publisher.build import (
     _media_type,
     _vocabulary,
     _write_dumps,
+    write_descriptions,
 )
 from publisher.distdir import publish, published_path
 from publisher.rdf import CityGraph
@@ -39,6 +40,7 @@ __all__ = [
     "swap",
     "vocabulary",
     "write_city_dumps",
+    "write_descriptions",
 ]
 
 file_entry = _file_entry

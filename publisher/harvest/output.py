@@ -304,6 +304,7 @@ def publish(
         catalog = writer.catalog(results, dumps, dt.datetime.now(dt.UTC).replace(microsecond=0))
         vocabulary = writer.ontology()
         extra = writer.store(catalog, vocabulary, provenance_run, keys)
+        house.write_descriptions(config, tmp, len(keys))  # before the manifest lists files
         triples = extra + sum(
             int(c.state.measures.get("triples", 0)) for r in results for c in r.cities.values()
         )

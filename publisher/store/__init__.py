@@ -21,8 +21,9 @@ HTTP statuses in one place (``publisher/web/errors.py``).
 
 Optional features are methods of the base classes with defaults (:meth:`Store.ping`,
 :meth:`Store.stats`, :meth:`Store.saturated`, :meth:`Store.start`, :meth:`Store.memory_mb`,
-:meth:`QueryResult.serialize_capped`), so callers call them plainly; :func:`open_store`
-builds the configured store, so the web layer imports this package only.
+:meth:`Store.description`, :meth:`QueryResult.serialize_capped`), so callers call them
+plainly; :func:`open_store` builds the configured store, so the web layer imports this
+package only.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 
 from publisher.config import Config
 from publisher.mediatypes import RDF_FORMATS, RESULTS_FORMATS, Format
+from publisher.store.descriptions import Page
 
 log = logging.getLogger("lodpub.query")
 
@@ -303,6 +305,12 @@ class Store(ABC):
         """Memory the loaded data takes in this process (MB): what a process forked from it
         may come to copy; 0 when the data lives elsewhere."""
         return 0
+
+    def description(self, thing: str, page: int = 1) -> Page | None:
+        """Page ``page`` of ``thing``'s description as the build computed it (one lookup,
+        :mod:`publisher.store.descriptions`), or None when this store has none: then the
+        describe CONSTRUCT, the definition, is the way (remote stores, older builds)."""
+        return None
 
     def saturated(self) -> str | None:
         """Why a client's query would be refused now (``/ready``), or None when it could

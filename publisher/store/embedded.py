@@ -43,6 +43,7 @@ from publisher.mediatypes import Format
 from publisher.store import (
     Capped,
     InvalidDataset,
+    Page,
     ProtocolDataset,
     QueryFailed,
     QueryResult,
@@ -53,6 +54,7 @@ from publisher.store import (
     check_query_text,
     screen,
 )
+from publisher.store.descriptions import DESCRIPTIONS_FILE, Descriptions
 
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
@@ -259,6 +261,8 @@ class EmbeddedStore(Store):
         self._graphs = tuple(sorted(g for g in self._counts if g is not None))
         self._version = str(self._manifest["build_id"])
         self._built_at = _parse_time(self._manifest["built_at"])
+        # Opened in each process that reads it (an LMDB handle must not cross a fork).
+        self._descriptions: tuple[int, Descriptions | None] | None = None
 
     @property
     def version(self) -> str:
@@ -299,6 +303,16 @@ class EmbeddedStore(Store):
     def count_triples(self, graph: str | None = None) -> int:
         return self._counts.get(graph, 0)
 
+    def description(self, thing: str, page: int = 1) -> Page | None:
+        """From the build's descriptions.lmdb; None for a build without one (the CONSTRUCT
+        then answers, as for a remote store)."""
+        opened = self._descriptions
+        if opened is None or opened[0] != os.getpid():
+            path = self.folder / DESCRIPTIONS_FILE
+            found = Descriptions(path) if path.is_file() else None
+            opened = self._descriptions = (os.getpid(), found)
+        return None if opened[1] is None else opened[1].page(thing, page)
+
     def graphs(self) -> tuple[str, ...]:
         return self._graphs
 
@@ -307,6 +321,9 @@ class EmbeddedStore(Store):
         return self._memory_mb
 
     def close(self) -> None:
+        if self._descriptions is not None and self._descriptions[0] == os.getpid() \
+                and self._descriptions[1] is not None:
+            self._descriptions[1].close()
         self._pin.close()  # the build folder may now be pruned by the next publish
 
     def _count_all(self) -> dict[str | None, int]:

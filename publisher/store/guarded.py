@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 import weakref
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +63,7 @@ from publisher.store import (
     Capped,
     ClientBusy,
     MemoryBusy,
+    Page,
     ProtocolDataset,
     QueryCrashed,
     QueryFailed,
@@ -96,6 +98,24 @@ __all__ = [
 def guard(store: Store, config: Any) -> GuardedStore:
     """``store`` behind the guard, with the configured limits (executors start lazily)."""
     return GuardedStore(store, Limits.from_config(config))
+
+
+# A SELECT of one triple pattern with a constant absolute subject IRI and nothing else (no
+# prologue, no FROM, no modifiers but LIMIT; comments after it): it reads one subject's
+# triples, so it is evaluated in the web process (its result is iterated up to the row
+# cap). Anything else, however light it looks, goes to an executor, where it can be killed.
+_IRI = r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*>"
+_VAR = r"[?$][A-Za-z_][A-Za-z0-9_]*"
+_BOUNDED = re.compile(
+    rf"\s*SELECT\s+(?:\*|(?:{_VAR}\s*)+)\s*WHERE\s*\{{\s*{_IRI}\s+{_VAR}\s+{_VAR}\s*\.?\s*\}}"
+    r"\s*(?:LIMIT\s+\d{1,9}\s*)?(?:#[^\n]*(?:\n\s*|\Z))*",
+    re.IGNORECASE,
+)
+
+
+def bounded(sparql: str) -> bool:
+    """Whether ``sparql`` is a query that reads one subject's triples (see above)."""
+    return len(sparql) < 4096 and _BOUNDED.fullmatch(sparql) is not None
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -184,10 +204,18 @@ class GuardedStore(Store):
     def graphs(self) -> tuple[str, ...]:
         return self.inner.graphs()
 
+    def description(self, thing: str, page: int = 1) -> Page | None:
+        """One lookup in a memory-mapped file: bounded, so no executor."""
+        return self.inner.description(thing, page)
+
     # queries
     def query(
         self, sparql: str, dataset: ProtocolDataset | None = None, *, client: str | None = None
     ) -> QueryResult:
+        if not dataset and bounded(sparql):
+            # One subject's triples: bounded by the row cap the caller serialises with,
+            # so no executor, no pickling, no socket round trip.
+            return self.inner.query(sparql)
         form = check_query_text(sparql)
         result = GuardedResult(self, sparql, dataset, ResultKind.for_form(form), client)
         if result.kind is None:

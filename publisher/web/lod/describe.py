@@ -31,6 +31,7 @@ JSON-LD 1.1 processor expands back to the same triples (every prefix IRI ends wi
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -42,7 +43,9 @@ from publisher import mediatypes as mt
 from publisher.closure import reachable
 from publisher.iris import Iris
 from publisher.namespaces import ORG, RO, SMP
+from publisher.serialize import canonical
 from publisher.store import Store
+from publisher.store.descriptions import Paging, paginate, reading_order
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 BLANK_DEPTH = 4
@@ -54,43 +57,72 @@ _LABEL_FILTER = f"FILTER(?lp IN (<{LABELS[0]}>, <{LABELS[1]}>))"
 class Description:
     """Triples indexed both ways, so pages can walk them without more queries."""
 
-    def __init__(self, thing: str, triples: Iterable[ox.Triple] = ()) -> None:
+    def __init__(
+        self, thing: str, triples: Iterable[ox.Triple] = (), page: int = 1, pages: int = 1
+    ) -> None:
         self.thing = ox.NamedNode(thing)
+        self.page = page  # incoming links are paged (publisher.store.descriptions)
+        self.pages = pages
         self.triples: list[ox.Triple] = []
+        self.ordered = False  # triples already in reading order (stored pages are)
         self._seen: set[ox.Triple] = set()
+        self._indexed = 0  # how many of the triples are in the indexes (built when asked)
         self._out: dict[Term, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self._in: dict[Term, list[tuple[Term, str]]] = defaultdict(list)
         self.extend(triples)
 
+    @classmethod
+    def stored(cls, thing: str, triples: list[ox.Triple], page: int, pages: int) -> Description:
+        """A page as the build stored it: distinct triples in reading order, kept as they
+        are (an RDF document needs no index, and no sort)."""
+        found = cls(thing, (), page, pages)
+        found.triples = triples
+        found._seen = set()  # filled when extended (an HTML page adds its context)
+        found.ordered = True
+        return found
+
     def extend(self, triples: Iterable[ox.Triple]) -> None:
         """Add triples (duplicates are dropped: CONSTRUCT may repeat them)."""
+        if len(self._seen) < len(self.triples):
+            self._seen.update(self.triples)
         for triple in triples:
             if triple in self._seen:
                 continue
             self._seen.add(triple)
             self.triples.append(triple)
+            self.ordered = False
+
+    def _index(self) -> None:
+        for triple in self.triples[self._indexed :]:
             self._out[triple.subject][triple.predicate.value].append(triple.object)
             self._in[triple.object].append((triple.subject, triple.predicate.value))
+        self._indexed = len(self.triples)
 
     @property
     def exists(self) -> bool:
-        """True when the store holds at least one triple with the resource as subject."""
-        return self.thing in self._out
+        """True when the store holds at least one triple with the resource as subject (and
+        the page asked for exists)."""
+        return 0 < self.page <= self.pages and bool(self.triples)
 
     def properties(self, subject: Term) -> dict[str, list[Term]]:
+        self._index()
         return self._out.get(subject, {})
 
     def objects(self, subject: Term, predicate: str) -> list[Term]:
+        self._index()
         return list(self._out.get(subject, {}).get(predicate, ()))
 
     def first(self, subject: Term, predicate: str) -> Term | None:
+        self._index()
         values = self._out.get(subject, {}).get(predicate)
         return values[0] if values else None
 
     def subjects(self, predicate: str, obj: Term) -> list[Term]:
+        self._index()
         return [s for s, p in self._in.get(obj, ()) if p == predicate]
 
     def incoming(self, obj: Term) -> list[tuple[Term, str]]:
+        self._index()
         return list(self._in.get(obj, ()))
 
     def types(self, subject: Term) -> set[str]:
@@ -105,8 +137,12 @@ def run_construct(store: Store, sparql: str) -> list[ox.Triple]:
 
 
 def exists(store: Store, candidates: Iterable[str]) -> str | None:
-    """The first candidate IRI that is the subject of some triple, or None (one query)."""
+    """The first candidate IRI that is the subject of some triple, or None (a lookup per
+    candidate in the stored descriptions, else one query)."""
     candidates = [str(iri) for iri in candidates]  # rdflib URIRefs never equal plain str
+    stored = [store.description(iri) for iri in candidates]
+    if all(page is not None for page in stored):
+        return next((iri for iri, page in zip(candidates, stored, strict=True) if page.pages), None)
     values = " ".join(str(ox.NamedNode(iri)) for iri in candidates)
     if not values:
         return None
@@ -118,9 +154,20 @@ def exists(store: Store, candidates: Iterable[str]) -> str | None:
     return next((iri for iri in candidates if iri in found), None)
 
 
-def describe(store: Store, thing: str) -> Description:
-    """The description of ``thing`` (see the module docstring); check ``.exists``."""
-    return Description(thing, run_construct(store, describe_query(thing)))
+def describe(store: Store, thing: str, page: int = 1, paging: Paging | None = None) -> Description:
+    """Page ``page`` of the description of ``thing`` (see the module docstring): the one
+    the build stored when the store has it, else the CONSTRUCT's, paged the same way.
+    ``.exists`` is False when ``thing`` is not published here or has fewer pages."""
+    stored = store.description(thing, page)
+    if stored is not None:
+        triples = ox.parse(stored.ntriples, format=ox.RdfFormat.N_TRIPLES)
+        return Description.stored(thing, [q.triple for q in triples], page, stored.pages)
+    everything = run_construct(store, describe_query(thing))
+    this = ox.NamedNode(thing)
+    if not any(t.subject == this for t in everything):
+        return Description(thing, (), page, 0)
+    pages = paginate(thing, everything, paging or Paging())
+    return Description(thing, pages[page - 1] if page <= len(pages) else (), page, len(pages))
 
 
 def chains(this: str, var: str = "?s", depth: int = BLANK_DEPTH) -> list[str]:
@@ -182,7 +229,9 @@ def catalogue_description(triples: list[ox.Triple], thing: str) -> Description:
     for triple in triples:
         by_subject[triple.subject].append(triple)
     found = reachable([ox.NamedNode(thing)], lambda node: by_subject.get(node, ()))
-    return Description(thing, [_declared(t) for t in found])
+    # the store names blank nodes at random per process: canonical names give every worker
+    # and replica the same bytes (and ETag)
+    return Description(thing, canonical(_declared(t) for t in found))
 
 
 def _declared(triple: ox.Triple) -> ox.Triple:
@@ -259,26 +308,23 @@ def document_triples(description: Description, iris: Iris) -> list[ox.Triple]:
     if city is not None:
         dataset = ox.NamedNode(str(iris.dataset(city)))
         extra.append(ox.Triple(description.thing, ox.NamedNode(str(VOID.inDataset)), dataset))
-    return sorted(description.triples + extra, key=_reading_order(description.thing))
+    key = reading_order(description.thing)
+    if not description.ordered:
+        return sorted(description.triples + extra, key=key)
+    triples = list(description.triples)
+    for triple in extra:
+        bisect.insort(triples, triple, key=key)
+    return triples
 
 
 def cut_to(description: Description, keep: int) -> Description:
     """The description with only its first ``keep`` triples in reading order (the
     resource's own statements first): what a page capped at a byte size shows."""
-    ordered = sorted(description.triples, key=_reading_order(description.thing))
-    return Description(description.thing.value, ordered[:keep])
-
-
-def _reading_order(thing: ox.NamedNode):
-    """Sort key: the resource first, then other IRIs, then blank nodes (Turtle groups by
-    subject only when a subject's triples are adjacent)."""
-
-    def key(triple: ox.Triple) -> tuple[int, str, str, str]:
-        s = triple.subject
-        rank = 0 if s == thing else 1 if isinstance(s, ox.NamedNode) else 2
-        return (rank, str(s), str(triple.predicate), str(triple.object))
-
-    return key
+    triples = description.triples
+    if not description.ordered:
+        triples = sorted(triples, key=reading_order(description.thing))
+    return Description(description.thing.value, triples[:keep], description.page,
+                       description.pages)  # fmt: skip
 
 
 # --- writing -----------------------------------------------------------------------------

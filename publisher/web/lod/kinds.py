@@ -230,6 +230,8 @@ def page(
         "sources": b.sources(),
         "rows": b.rows(b.thing),
         "incoming": b.incoming(),
+        "page": description.page,
+        "pages": description.pages,
         "facts": kind.facts(b),
     }
     return view, kind

@@ -36,6 +36,7 @@ every response here, 303s and 404s included.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, request
@@ -45,6 +46,7 @@ from publisher import mediatypes as mt
 from publisher.iris import CATALOG_GRAPH, Iris
 from publisher.mediatypes import Format
 from publisher.serialize import serialize
+from publisher.store.descriptions import Paging
 from publisher.web.context import problem, state
 from publisher.web.http import capping, links
 from publisher.web.http.html import html_response, render_page
@@ -118,10 +120,13 @@ def document(rest: str) -> Response:
     doc = "doc/" + _path(thing)
     fmt = mt.BY_EXTENSION[parsed.extension] if parsed.extension else _negotiate(doc)
     store = state().store
-    description = describe(store, thing)
+    number = _page_number()
+    description = describe(store, thing, number, Paging.from_config(state().config.values))
     if not description.exists:
+        if number > 1 and description.pages:
+            raise problem(404, f"/{doc} has {description.pages} page(s), not {number}")
         raise _not_found(thing)
-    if fmt is not mt.HTML and iris.in_catalogue(thing):
+    if fmt is not mt.HTML and iris.in_catalogue(thing) and description.pages <= 1:
         description = _catalogue_description(thing)
     limit = capping.max_bytes()
     if fmt is mt.HTML:
@@ -143,8 +148,11 @@ def document(rest: str) -> Response:
     if cut:
         capping.announce(response, limit)
     _link(response, doc, describes=thing)
+    variant = f"{doc}.{fmt.extension}"
+    paged = _pager(description, lambda n: links.absolute(variant + _query(n)))
+    response.headers["Link"] += "".join(f', <{url}>; rel="{rel}"' for rel, url in paged.items())
     if parsed.extension is None:
-        response.headers["Content-Location"] = links.absolute(f"{doc}.{fmt.extension}")
+        response.headers["Content-Location"] = links.absolute(variant + _query(number))
     return response
 
 
@@ -167,12 +175,34 @@ def _html_document(description: Description, keep: int, doc: str, lang: str, lim
         lang,
         LOD,
         here=doc + ".html",
+        paged=_pager(description, lambda n: links.local(doc + ".html") + _query(n)),
         twins=[(f, links.local(f"{doc}.{f.extension}")) for f in mt.rdf_offers()],
         page=view,
         alternates=links.variants(doc, mt.DOCUMENT_OFFERS),
         cut_at=limit if cut else None,
     )
     return body.encode("utf-8")
+
+
+def _page_number() -> int:
+    """``?page=N`` of a document (incoming links are paged); 1 when absent."""
+    value = request.args.get("page", "1")
+    if not value.isdigit() or not value.isascii() or int(value) < 1:
+        raise problem(404, f"page={value[:20]!r}: pages are numbered 1, 2, …")
+    return int(value)
+
+
+def _query(number: int) -> str:
+    return f"?page={number}" if number > 1 else ""
+
+
+def _pager(description: Description, url: Callable[[int], str]) -> dict[str, str]:
+    """The ``first``/``prev``/``next``/``last`` pages of a paged document: rel → URL."""
+    if description.pages <= 1:
+        return {}
+    number, last = description.page, description.pages
+    at = {"first": 1, "prev": number - 1, "next": number + 1, "last": last}
+    return {rel: url(n) for rel, n in at.items() if 1 <= n <= last}
 
 
 @blueprint.get("/ontology", defaults={"ext": None})
