@@ -244,6 +244,10 @@ class _Catalog:
         self.config = config
         self.changed = modified or {}
         self.iris = Iris(config.base_iri)
+        # Where the dumps really are: under server.public_url when set (a publisher under a
+        # shared base prints download URLs a harvester can reach), else under the base.
+        public = config["server"].get("public_url")
+        self.locations = Iris(str(public).rstrip("/") + "/") if public else self.iris
         self.cities = cities
         self.dumps = dumps
         self.build = build
@@ -448,7 +452,7 @@ class _Catalog:
         node = term(self.iris.distribution(dump.city, dump.fmt.extension))
         self.g.add((dataset, DCAT.distribution, node))
         self.typed(node, DCATAPIT.Distribution, DCAT.Distribution)
-        url = term(self.iris.dump(dump.filename))
+        url = term(self.locations.dump(dump.filename))
         self.g.add((node, DCAT.accessURL, url))
         self.g.add((node, DCAT.downloadURL, url))
         file_type = EU_FILE_TYPE[dump.fmt.eu_file_type]

@@ -10,17 +10,21 @@ import json
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from conftest import free_port, wait_for
-from harvesting import FaultServer, File, routes
+from conftest import _serve, free_port, wait_for
+from harvesting import BASE, FaultServer, File, Status, routes
 
 from publisher.cli import main
+from publisher.config import load_config
+from publisher.harvest import configured_sources, harvest
 from publisher.harvest.audit import TESTS
+from publisher.harvest.provenance import metric
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EARL = "http://www.w3.org/ns/earl#"
@@ -167,3 +171,72 @@ def test_the_mqa_score_a_catalogue_publishes_is_reported(publisher: str) -> None
     assert checks["catalogue"]["outcome"] == "passed"
     assert checks["mqa"]["outcome"] == "passed"
     assert checks["mqa"]["message"] == "MQA score 380 of 405 (excellent)"
+
+
+# --- a lodpub publisher that ran `lodpub mqa`: its /mqa, in the audit and the aggregate ---
+@pytest.fixture(scope="module")
+def assessed(demo_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A copy of the demo build, served, assessed by ``lodpub mqa`` as its CLI runs."""
+    from test_mqa import copy_of, lodpub_mqa
+
+    dist = copy_of(demo_dist, tmp_path_factory.mktemp("assessed"))
+    for url in _serve(dist):
+        run = lodpub_mqa(url, dist)
+        assert run.returncode == 0, run.stdout + run.stderr
+        yield url + "/"
+
+
+def test_the_mqa_a_lodpub_publisher_links_is_read(assessed: str) -> None:
+    result = audit("--format", "json", assessed)
+    checks = {c["id"]: c for c in json.loads(result.output)["checks"]}
+    assert result.exit_code == 0, result.output
+    assert checks["mqa"]["outcome"] == "passed"
+    assert checks["mqa"]["message"] == f"MQA score 405 of 405 (excellent), from {BASE}mqa"
+
+
+def test_the_aggregator_publishes_the_mqa_score_of_each_source(assessed, tmp_path) -> None:
+    config = load_config(overrides={
+        "base_iri": "https://osservatorio.example/lod/",
+        "harvest.sources": [{"name": "demo", "catalog": BASE + "catalog",
+                             "url_map": {BASE: assessed}}]}, root=REPO_ROOT)  # fmt: skip
+    report = harvest(config, tmp_path / "dist", configured_sources(config))
+    assert report.exit_code == 0, report.summary()
+    assert report.results[0].state.mqa.score == "405"
+    score = metric("mqa-score").value
+    store = ox.Store()
+    store.load(path=str(tmp_path / "dist" / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    rows = list(store.query(f"""PREFIX dqv: <http://www.w3.org/ns/dqv#>
+        SELECT ?value ?from WHERE {{ GRAPH <https://osservatorio.example/lod/graph/harvest> {{
+          <{BASE}catalog> dqv:hasQualityMeasurement ?m .
+          ?m dqv:computedOn <{BASE}catalog> ; dqv:value ?value ;
+             dqv:isMeasurementOf <{score}> ;
+             <http://www.w3.org/ns/prov#wasDerivedFrom> ?from }} }}"""))
+    assert [(r["value"].value, r["from"].value) for r in rows] == [("405", BASE + "mqa")]
+    # A second harvest asks /mqa conditionally: its 304 keeps the score.
+    again = harvest(config, tmp_path / "dist", configured_sources(config))
+    assert again.results[0].state.mqa.score == "405" and again.published is None
+
+
+def test_an_mqa_document_that_cannot_be_read_fails_the_check_not_the_harvest(
+    assessed: str,
+) -> None:
+    get = copier(assessed)
+    files = {
+        "/catalog": get("catalog", "text/turtle"),
+        **{f"/dumps/{city}.nq": get(f"dumps/{city}.nq", "application/n-quads")
+           for city in ("demo-city", "second-city")},
+    }  # fmt: skip
+    assert b"hasQualityMetadata" in files["/catalog"]  # the link, to a URL that fails
+    server = FaultServer()
+    try:
+        server.serve(routes(files) | {"/.well-known/void": File(get(".well-known/void",
+                                                                    "text/turtle")),
+                                      "/mqa": Status(500)})  # fmt: skip
+        result = audit("--format", "json", server.url)
+    finally:
+        server.close()
+    checks = {c["id"]: c for c in json.loads(result.output)["checks"]}
+    assert checks["catalogue"]["outcome"] == "passed"  # the harvest went on
+    assert checks["mqa"]["outcome"] == "failed"
+    failure = f"its MQA document: {server.url}mqa: HTTP 500 Internal Server Error"
+    assert checks["mqa"]["message"] == failure

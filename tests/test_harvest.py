@@ -383,6 +383,12 @@ def untyped(nq: bytes) -> bytes:
     )  # fmt: skip
 
 
+def cut(nq: bytes) -> bytes:
+    """The first half of a dump, ending inside a statement (before its final "."): half the
+    bytes alone may end on a line boundary, a valid shorter file."""
+    return nq[: nq.index(b" .\n", len(nq) // 2)]
+
+
 def with_lines(catalog: bytes, *lines: str) -> bytes:
     return catalog + "".join(f"\n{line} .\n" for line in lines).encode()
 
@@ -449,7 +455,7 @@ CASES: dict[str, Callable[[dict[str, bytes], str], Case]] = {
     "invalid RDF": lambda v2, url: (
         changed_dump(v2, b"this is not N-Quads\n"), {}, r"invalid application/n-quads"),
     "truncated RDF": lambda v2, url: (
-        changed_dump(v2, v2[NQ][: len(v2[NQ]) // 2]), {}, r"invalid application/n-quads"),
+        changed_dump(v2, cut(v2[NQ])), {}, r"invalid application/n-quads"),
     "shape violation": lambda v2, url: (
         changed_dump(v2, untyped(v2[NQ])), {},
         r"1 SHACL violation\(s\): .*typed smp:Masterplan, l0:Description"),
@@ -847,3 +853,27 @@ def test_a_publisher_under_its_own_real_base_needs_no_map(tmp_path) -> None:
     assert result.source.url_map == ()
     assert result.cities["city-0004"].state.download == f"{real}dumps/city-0004.nq"
     assert result.cities["city-0004"].state.namespaces == [f"{real}id/city-0004/"]
+
+
+def test_a_publisher_that_prints_its_real_urls_needs_no_map(tmp_path) -> None:
+    """The shared base, and ``server.public_url`` its real address: the build prints the
+    download URLs under it (the identifiers stay under the base), so the aggregator reads
+    it with no url_map."""
+    from publisher.build import build
+
+    port = free_port()
+    real = f"http://127.0.0.1:{port}/"
+    write_generated_city(tmp_path / "data", 5)
+    dist = tmp_path / "city" / "dist"
+    config = load_config(overrides={"dist_dir": str(dist), "server.public_url": real},
+                         root=REPO_ROOT)  # fmt: skip
+    build(config, data_dir=tmp_path / "data", dist=dist)
+    with running(create_app(config), port):
+        report = run(configured([{"name": "pubblico", "catalog": real + "catalog"}]),
+                     tmp_path / "agg" / "dist")  # fmt: skip
+    result = by_name(report)["pubblico"]
+    assert result.status is Outcome.FRESH, result.line()
+    assert result.source.url_map == ()
+    assert result.cities["city-0005"].state.download == f"{real}dumps/city-0005.nq"
+    assert result.cities["city-0005"].state.namespaces == [f"{BASE}id/city-0005/"]
+    assert result.catalogue and result.catalogue.catalog == BASE + "catalog"

@@ -22,8 +22,9 @@ The checks, in order (each one an EARL test, ``vocab/audit-test/{id}``):
   2xx or 3xx (what the EU's MQA asks of access and download URLs);
 - ``conformance``: the dumps' data pass the project's shapes;
 - ``mqa``: the EU Metadata Quality Assessment score, when the catalogue publishes one as
-  DQV (piveau's ``pv:score``); inapplicable when it does not (the catalogue's MQA module is
-  not everywhere yet).
+  DQV: piveau's ``pv:score`` in the catalogue, or the DQV document it links with
+  ``dqv:hasQualityMetadata`` (``lodpub mqa``'s ``/mqa``); inapplicable when it publishes
+  none (a build not assessed yet), failed when the linked document cannot be read.
 
 The publisher conforms when no check failed (inapplicable ones do not count against it).
 A check that cannot run because an earlier one failed says so (``cantTell``), and counts
@@ -38,7 +39,6 @@ import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
@@ -48,6 +48,7 @@ import pyoxigraph as ox
 from publisher import __version__
 from publisher.config import Config
 from publisher.harvest.fetch import Limits
+from publisher.harvest.mqa import TOTAL
 from publisher.harvest.results import SourceResult, Status
 from publisher.harvest.run import Harvest
 from publisher.harvest.sources import Source, configured_sources
@@ -61,10 +62,7 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
 FOAF_TOPIC = "http://xmlns.com/foaf/0.1/primaryTopic"
-DQV = "http://www.w3.org/ns/dqv#"
-PV_SCORE = "https://piveau.eu/ns/voc#score"
 SPARQL_JSON = "application/sparql-results+json"
-MQA_BANDS = ((351, "excellent"), (221, "good"), (121, "sufficient"), (0, "bad"))
 
 
 class Outcome(enum.Enum):
@@ -92,7 +90,7 @@ TESTS: dict[str, tuple[str, str]] = {
     "conformance": ("Conformance to the shapes", "the dumps' data pass the project's SHACL "
                     "shapes"),
     "mqa": ("MQA score", "the EU Metadata Quality Assessment score the catalogue publishes "
-            "as DQV (piveau pv:score), if any"),
+            "as DQV (piveau pv:score, in it or in the document it links), if any"),
 }  # fmt: skip
 
 
@@ -448,37 +446,25 @@ class Audit:
                      f"{warnings} warning(s)")  # fmt: skip
 
     def check_mqa(self, _probe: Probe) -> Check:
+        """The score the harvest read (:mod:`publisher.harvest.mqa`): in the catalogue, or in
+        the DQV document it links (``lodpub mqa``'s ``/mqa``)."""
         if self.harvest is None or self.harvest.catalogue is None:
             return Check("mqa", Outcome.CANT_TELL, "no catalogue to read a score from")
-        index = self.harvest.catalogue.index
-        metric, value = ox.NamedNode(DQV + "isMeasurementOf"), ox.NamedNode(DQV + "value")
-        scores = []
-        for node in index.by_subject:
-            if ox.NamedNode(PV_SCORE) in index.objects(node, metric):
-                scores += [_decimal(v) for v in index.objects(node, value)]
-        scores = [s for s in scores if s is not None]
-        if not scores:
-            return Check(
-                "mqa",
-                Outcome.INAPPLICABLE,
-                "the catalogue publishes no MQA score (pv:score as DQV): not scored",
-            )
-        score = max(scores)
-        band = next(name for floor, name in MQA_BANDS if score >= floor)
-        return Check("mqa", Outcome.PASSED, f"MQA score {score} of 405 ({band})")
+        mqa = self.harvest.state.mqa
+        if mqa is None:
+            none = "the catalogue publishes no MQA score (pv:score as DQV): not scored"
+            return Check("mqa", Outcome.INAPPLICABLE, none)
+        if mqa.score is None:
+            return Check("mqa", Outcome.FAILED, f"its MQA document: {mqa.problem}")
+        where = f", from {mqa.document}" if mqa.document else ""
+        return Check("mqa", Outcome.PASSED,
+                     f"MQA score {mqa.score} of {TOTAL} ({mqa.band}){where}")  # fmt: skip
 
 
 def _verdict(name: str, notes: list[str], passed: str) -> Check:
     if notes:
         return Check(name, Outcome.FAILED, f"{len(notes)} problem(s): {notes[0]}", notes)
     return Check(name, Outcome.PASSED, passed)
-
-
-def _decimal(term: object) -> Decimal | None:
-    try:
-        return Decimal(term.value) if isinstance(term, ox.Literal) else None
-    except InvalidOperation:
-        return None
 
 
 def audit(

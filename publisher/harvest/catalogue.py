@@ -17,9 +17,8 @@ costs one 304 per page and nothing else.
 A dataset that ``dct:hasPart`` other datasets of the same catalogue (lodpub's every-city
 dataset) is their union, not a city: it is skipped.
 
-Where a source offers the DCAT-AP Feeds change stream (LDES, issue #14), the harvester will
-read it here, before the pages, to learn which datasets changed since its last visit; until
-publishers offer it, conditional requests on the pages give the same saving.
+The pages are always read (their checksums decide what is current); a source's change feed
+(:mod:`publisher.harvest.changes`) only answers for dumps the catalogue gives no checksum for.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ Everything here goes into the aggregate's ``graph/harvest`` (a ``dqv:QualityMeta
 - the metrics and dimensions themselves (``vocab/quality-metric/…``), so the graph explains
   its own numbers.
 
-The MQA score of a source's catalogue (issue #14's module) joins :func:`catalogue_measures`.
+Per source, the catalogue's own measures (:func:`catalogue_measures`): its pages, its city
+datasets and the EU MQA score it publishes (:mod:`publisher.harvest.mqa`), derived from the
+source's DQV document when it links one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from rdflib.namespace import SH as RDFLIB_SH
 
 from publisher.catalog import SPDX
 from publisher.harvest.catalogue import Catalogue
+from publisher.harvest.mqa import Mqa
 from publisher.harvest.results import City, SourceResult
 from publisher.harvest.validate import Measures
 from publisher.iris import Iris
@@ -79,11 +82,18 @@ METRICS: dict[str, tuple[str, ox.NamedNode, str, str]] = {
         "Dataset di città nel catalogo",
         "City datasets in the catalogue",
     ),
+    "mqa-score": (
+        "metadata-quality",
+        XSD.decimal,
+        "Punteggio MQA del catalogo (data.europa.eu, su 405), come lo pubblica la fonte",
+        "MQA score of the catalogue (data.europa.eu, out of 405), as the source publishes it",
+    ),
 }
 DIMENSIONS = {
     "completeness": ("Completezza", "Completeness"),
     "conformance": ("Conformità alle shape", "Conformance to the shapes"),
     "findability": ("Reperibilità", "Findability"),
+    "metadata-quality": ("Qualità dei metadati (MQA)", "Metadata quality (MQA)"),
 }
 EARL_ASSERTION = ox.NamedNode("http://www.w3.org/ns/earl#Assertion")
 STATUS = {True: SCHEMA.CompletedActionStatus, False: SCHEMA.FailedActionStatus}
@@ -124,7 +134,7 @@ def vocabulary() -> list[ox.Triple]:
 
 
 def measurement(
-    target: ox.NamedNode, name: str, value: float, activity: ox.NamedNode
+    target: ox.NamedNode, name: str, value: float | Decimal, activity: ox.NamedNode
 ) -> list[ox.Triple]:
     datatype = METRICS[name][1]
     literal = integer(int(value)) if datatype == XSD.integer else decimal(Decimal(str(value)))
@@ -152,11 +162,16 @@ def measures_of(measures: Measures) -> dict[str, float]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def catalogue_measures(catalogue: Catalogue) -> dict[str, float]:
-    """Measurements of a source's catalogue. The hook for the EU MQA score (issue #14's
-    module): its 23 indicators and the 405-point total are added here, per dataset and for
-    the catalogue, once that module exists."""
-    return {"catalogue-pages": len(catalogue.pages), "catalogue-datasets": len(catalogue.datasets)}
+def catalogue_measures(catalogue: Catalogue, mqa: Mqa | None) -> dict[str, float | Decimal]:
+    """Measurements of a source's catalogue: its size, and the EU MQA score it publishes
+    (its total; the 23 indicators stay in the source's own DQV, which the score cites)."""
+    found: dict[str, float | Decimal] = {
+        "catalogue-pages": len(catalogue.pages),
+        "catalogue-datasets": len(catalogue.datasets),
+    }
+    if mqa is not None and mqa.score is not None:
+        found["mqa-score"] = Decimal(mqa.score)
+    return found
 
 
 def shacl_report(report: Graph, iri: ox.NamedNode) -> list[ox.Triple]:
@@ -221,8 +236,13 @@ class Provenance:
             out.append(ox.Triple(node, PROV.generated, report))
         if result.catalogue is not None and result.catalogue.catalog:
             catalog = _node(result.catalogue.catalog)
-            for name, value in catalogue_measures(result.catalogue).items():
-                out += measurement(catalog, name, value, node)
+            mqa = result.state.mqa
+            for name, value in catalogue_measures(result.catalogue, mqa).items():
+                found = measurement(catalog, name, value, node)
+                if name == "mqa-score" and mqa and mqa.document:  # where the score was read
+                    found.append(ox.Triple(found[1].subject, PROV.wasDerivedFrom,
+                                           _node(mqa.document)))  # fmt: skip
+                out += found
         if result.audit is not None:  # EARL assertions about the source's publisher
             out += result.audit.triples
             out += [

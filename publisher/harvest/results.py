@@ -66,6 +66,7 @@ class SourceResult:
     used: list[str] = field(default_factory=list)  # real URLs fetched
     refused_report: Graph | None = None  # the SHACL report of data the shapes refused
     audit: Audited | None = None  # the publisher's audit in this run, when configured
+    note: str | None = None  # what went wrong without failing it (an unreadable feed)
 
     def line(self) -> str:
         """The one-line status of the source."""
@@ -81,6 +82,8 @@ class SourceResult:
             since = self.state.harvested_at
             kept = f"; last good version of {since}" if self.status is Status.KEPT else ""
             text += f"{kept}; reason: {self.reason}"
+        if self.note:
+            text += f"; {self.note}"
         if self.audit is not None:
             text += f"; audit: {self.audit.verdict}"
         return text

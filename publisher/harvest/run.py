@@ -41,7 +41,9 @@ from publisher.harvest.catalogue import (
     cached_catalogue,
     read_catalogue,
 )
+from publisher.harvest.changes import Feed
 from publisher.harvest.fetch import Fetched, Fetcher, FetchError, Limits
+from publisher.harvest.mqa import Mqa, read_mqa
 from publisher.harvest.output import Published, PublishError, publish
 from publisher.harvest.ownership import Owners, OwnershipError, city_key, overlapping
 from publisher.harvest.provenance import Provenance, measures_of
@@ -70,6 +72,10 @@ def _now() -> dt.datetime:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def _score(mqa: Mqa | None) -> str | None:
+    return mqa.score if mqa else None
 
 
 class HarvestError(Exception):
@@ -188,11 +194,16 @@ class Harvest:
                 self.previous.page_cache(source.name),
                 int(self.settings["max_pages"]),
             )
+            feed = Feed(fetcher, source, catalogue, previous.feed if previous else None,
+                        int(self.settings["max_pages"]))  # fmt: skip
             cities: dict[str, City] = {}
             for dataset in catalogue.datasets:
                 key = self._key(dataset, cities)
                 kept = self._last_good(previous, dataset, key)
-                cities[key] = self._city(fetcher, source, catalogue, dataset, key, kept)
+                cities[key] = self._city(fetcher, source, catalogue, dataset, key, kept, feed)
+            if feed.wanted and (not catalogue.unchanged or feed.mark is None):
+                feed.catch_up()  # so that the next harvest reads only what is new
+            mqa = read_mqa(fetcher, source, catalogue, previous.mqa if previous else None)
         except REFUSALS as exc:
             report = exc.report if isinstance(exc, CheckError) else None
             return self.failure(source, started, str(exc), fetcher.used, report)
@@ -209,16 +220,21 @@ class Harvest:
             [],
             _iso(started),
             _iso(started),
+            mqa=mqa,
+            feed=feed.mark,
         )
         changed = (
             any(c.checked for c in cities.values())
             or not catalogue.unchanged
             or (previous is None or set(previous.cities) != set(cities))
+            or _score(previous.mqa) != _score(mqa)
         )
         status = Status.FRESH if changed else Status.UNCHANGED
         result = SourceResult(
             source, status, started, _now(), state, cities, catalogue, used=fetcher.used
         )
+        if feed.problem:
+            result.note = f"feed not used: {feed.problem}"
         self.say(result.line())
         return result
 
@@ -259,9 +275,12 @@ class Harvest:
         dataset: Dataset,
         key: str,
         kept: CityState | None,
+        feed: Feed,
     ) -> City:
         """One city dataset: its last good version when current, else a new one, checked.
-        Its description is checked when the catalogue changed (else it passed last time)."""
+        Its description is checked when the catalogue changed (else it passed last time).
+        Current: the catalogue's checksum is the file's, or, with no checksum to go by, the
+        change feed lists no change since the last harvest (else a conditional request)."""
         problems = [] if catalogue.unchanged else description_problems(
             catalogue, dataset.iri, self.validator)  # fmt: skip
         if problems:
@@ -272,6 +291,10 @@ class Harvest:
         distribution = best_distribution(dataset)
         if kept is not None and distribution.checksum == ("sha256", kept.sha256):
             return City(kept)  # the catalogue promises the very file published
+        if distribution.checksum is None:
+            feed.wanted = True
+            if kept is not None and feed.unchanged(dataset.iri):
+                return City(kept)
         url = source.real_url(distribution.url)
         fetched = fetcher.get(url, distribution.fmt.media_type, kept.validators if kept else None)
         if fetched.not_modified:
@@ -375,6 +398,7 @@ class Harvest:
                     for p in (r.catalogue.pages if r.catalogue else [])
                 ],
                 "audit": r.audit.outcomes if r.audit else None,
+                "mqa": _score(r.state.mqa),
             }
             for r in results
         }
