@@ -12,6 +12,7 @@ SHACL gate can point a violation back at the YAML file and line.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -217,6 +218,16 @@ class _Writer:
         self.graph = self.out.graph
         self.place = city_place(city)
         self.things: dict[tuple[str, str | None], ox.NamedNode] = {}
+        # Blank nodes named from the city graph's IRI and their order of making, not at
+        # random: the same YAML gives the same dumps byte for byte (an unchanged city costs
+        # a harvester a 304), and no two cities, here or on another publisher, share a name.
+        self._blank_prefix = "b" + hashlib.sha256(self.graph.value.encode()).hexdigest()[:16]
+        self._blanks = 0
+
+    def blank(self) -> ox.BlankNode:
+        """A new blank node of this city, named deterministically (see ``__init__``)."""
+        self._blanks += 1
+        return ox.BlankNode(f"{self._blank_prefix}x{self._blanks}")
 
     # --- small helpers -------------------------------------------------------------------
     def iri(self, kind: str, key: str | None = None) -> ox.NamedNode:
@@ -284,7 +295,7 @@ class _Writer:
     def amount(
         self, s: Subject, p: ox.NamedNode, amount: Amount, record: Record, name: str, money: bool
     ) -> ox.BlankNode:
-        node = ox.BlankNode()
+        node = self.blank()
         self.add(s, p, node, record, name)
         self.out.origins[node] = record.where(name)
         if money:
@@ -334,7 +345,7 @@ class _Writer:
                 node, DCTERMS.publisher, self.iri("organisation", src.publisher), src, "publisher"
             )
             return
-        agent = ox.BlankNode()
+        agent = self.blank()
         self.add(node, DCTERMS.publisher, agent, src, "publisher")
         self.emit(agent, RDF.type, FOAF.Agent)
         self.emit(agent, FOAF.name, text(src.publisher))
@@ -385,7 +396,7 @@ class _Writer:
 
     def contact(self, node: ox.NamedNode, plan: Masterplan) -> None:
         """The contact the sources give for the plan, as a vCard (reused by the catalogue)."""
-        card = ox.BlankNode()
+        card = self.blank()
         self.add(node, DCAT.contactPoint, card, plan, "contact_email")
         self.out.origins[card] = plan.where("contact_email")
         self.emit(card, RDF.type, VCARD.Kind)
@@ -588,7 +599,7 @@ class _Writer:
         return city.organisations[role.target_key].name
 
     def interval(self, node: ox.NamedNode, role: RoleAssignment) -> None:
-        interval = ox.BlankNode()
+        interval = self.blank()
         self.out.origins[interval] = role.where("since" if role.since is not None else "until")
         for prop in (ORG.memberDuring, TI.hasTemporalEntity):
             self.emit(node, prop, interval)
@@ -600,7 +611,7 @@ class _Writer:
         ):
             if value is None:
                 continue
-            instant = ox.BlankNode()
+            instant = self.blank()
             self.out.origins[instant] = role.where(name)
             self.emit(interval, prop, instant)
             self.emit(instant, RDF.type, TIME.Instant)
@@ -614,7 +625,7 @@ class _Writer:
     ) -> None:
         """A period a source dates only to the month or the year (April–June 2015, the 2020
         horizon), as a dct:PeriodOfTime with xsd:gYearMonth / xsd:gYear bounds."""
-        period = ox.BlankNode()
+        period = self.blank()
         self.add(node, DCTERMS.temporal, period, record, name)
         self.out.origins[period] = record.where(name)
         self.emit(period, RDF.type, DCTERMS.PeriodOfTime)
@@ -643,7 +654,7 @@ class _Writer:
         self.emit(doc, SMP.sourceType, self.vocab("source-type", CLASSIFICATION))
         self.emit(doc, PROV.wasAttributedTo, ox.NamedNode(self.iris.publisher()))
         if self.publisher_name:  # named here: a city graph says nothing about other subjects
-            agent = ox.BlankNode()
+            agent = self.blank()
             self.emit(doc, DCTERMS.publisher, agent)
             self.emit(agent, RDF.type, FOAF.Agent)
             self.emit(agent, FOAF.name, text(self.publisher_name))
@@ -682,7 +693,7 @@ class _Writer:
             self.add(node, FOAF.page, ox.NamedNode(action.homepage), action, "homepage")
 
     def period(self, node: ox.NamedNode, action: Action) -> None:
-        period = ox.BlankNode()
+        period = self.blank()
         self.add(node, DCTERMS.temporal, period, action, "start" if action.start else "end")
         self.out.origins[period] = action.where("start" if action.start else "end")
         self.emit(period, RDF.type, DCTERMS.PeriodOfTime)

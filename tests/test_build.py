@@ -172,6 +172,18 @@ def broken_data(tmp_path: Path) -> Path:
     return data
 
 
+def test_a_rebuild_of_the_same_data_writes_the_same_city_dumps(config, dist, tmp_path) -> None:
+    """Blank nodes are named from their city and their order, not at random: an unchanged
+    city's dumps keep their bytes, checksums and ETags, so a harvester's conditional request
+    gets a 304 (docs/aggregator.md)."""
+    again = tmp_path / "dist"
+    build(config, ROOT / "data", again)
+    dumps = sorted(p.name for p in (dist / "dumps").iterdir() if not p.name.startswith("all."))
+    assert dumps and any(b"_:" in (dist / "dumps" / n).read_bytes() for n in dumps)
+    for name in dumps:
+        assert (again / "dumps" / name).read_bytes() == (dist / "dumps" / name).read_bytes(), name
+
+
 @pytest.mark.parametrize(("old", "new", "field"), [
     ("      value: 45\n", "      value: quarantacinque\n", "masterplan.figures[0].value"),
     ("    eu_themes: [TRAN]\n", "    eu_themes: [NOPE]\n", "themes[0].eu_themes[0]"),
