@@ -169,10 +169,14 @@ def pin(dist: Path) -> Pin:
 
     Raises FileNotFoundError when there is no build."""
     for _attempt in range(100):
-        folder = Path(dist).resolve(strict=True)
         try:
+            folder = Path(dist).resolve(strict=True)
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except FileNotFoundError:  # removed between resolving and opening: resolve again
+        except FileNotFoundError:
+            # The build was pruned between reading the link and opening it (two publishes
+            # in between): resolve again, unless there is no dist at all.
+            if not os.path.lexists(dist):
+                raise
             continue
         fcntl.flock(fd, fcntl.LOCK_SH)
         try:
