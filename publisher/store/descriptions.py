@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -196,6 +197,22 @@ def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, 
     return key
 
 
+def in_reading_order(thing: str, triples: Iterable[ox.Triple]) -> bytes:
+    """``triples`` in N-Triples, in :func:`reading_order`, by sorting the serialised lines:
+    the same order (a term's text ends with ``>``, ``"``, a language tag or an identifier,
+    so comparing ``"s p o .\\n"`` lines compares the terms one after the other, and ``<``
+    sorts before ``_``) at a fraction of the cost of a Python key per triple."""
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    own = f"<{thing}> ".encode()
+    first: list[bytes] = []
+    rest: list[bytes] = []
+    for line in body.split(b"\n")[:-1]:
+        (first if line.startswith(own) else rest).append(line + b"\n")
+    first.sort()
+    rest.sort()
+    return b"".join(first) + b"".join(rest)
+
+
 def _size(triples: Iterable[ox.Triple]) -> int:
     """Bytes in N-Triples (written by pyoxigraph: much faster than ``str`` per triple)."""
     return len(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"")
@@ -221,9 +238,7 @@ def records(
         pages = paginate(thing, walker.describe(this), paging)
         head = f"{len(pages)}\n".encode()
         for number, page in enumerate(pages, 1):
-            page.sort(key=reading_order(this))
-            body = ox.serialize(page, format=ox.RdfFormat.N_TRIPLES) or b""
-            yield _key(thing, number), head + zlib.compress(body, 1)
+            yield _key(thing, number), head + zlib.compress(in_reading_order(thing, page), 1)
 
 
 def _key(thing: str, number: int) -> bytes:
@@ -253,8 +268,9 @@ def _slice(job: tuple[list[str], Paging]) -> list[tuple[bytes, bytes]]:
 
 def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
     """``out`` (an LMDB file) with every description of ``dataset`` (N-Quads); with
-    ``workers`` > 1 the walk is spread over processes that each load the data. Returns the
+    ``workers`` > 1 the walk is spread over processes (see :func:`_pool`). Returns the
     number of described resources."""
+    global _worker_store
     store = _load(dataset)
     things = subjects(store)
     env = lmdb.open(str(out), subdir=False, map_size=_MAP_GROWTH, lock=False,
@@ -263,20 +279,32 @@ def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
         if workers <= 1 or len(things) < 2000:
             _put_all(env, records(store, things, paging))
         else:
-            del store
             chunk = max(500, len(things) // (workers * 8))
             jobs = [(things[i : i + chunk], paging) for i in range(0, len(things), chunk)]
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start,
-                initargs=(dataset,),
-            ) as pool:
-                _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
+            _worker_store = store  # what forked workers inherit
+            try:
+                with _pool(dataset, workers) as pool:
+                    _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
+            finally:
+                _worker_store = None
         env.sync(True)
     finally:
         env.close()
     return len(things)
+
+
+def _pool(dataset: Path, workers: int) -> ProcessPoolExecutor:
+    """Forked workers share the store this process loaded (copy-on-write: no second
+    load, no re-import). A process with other threads (a build inside a server) may not
+    fork safely: its workers are spawned and each loads ``dataset``."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(dataset,),
+    )
 
 
 def _put_all(env: lmdb.Environment, items: Iterable[tuple[bytes, bytes]]) -> None:
