@@ -78,26 +78,22 @@ class Page:
 
 # --- the walk ------------------------------------------------------------------------------
 class Walker:
-    """The native equivalent of the describe CONSTRUCT over one pyoxigraph store (the
-    labels of the IRIs met are remembered: vocabulary concepts are met again and again)."""
+    """The native equivalent of the describe CONSTRUCT over one pyoxigraph store. The
+    labels of every IRI are read in one pass when the walker is made: vocabulary concepts
+    are met again and again, and most IRIs met have none."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
-        self._labels: dict[ox.NamedNode, list[ox.Triple]] = {}
+        self._labels: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
+        for predicate in LABELS:
+            for quad in store.quads_for_pattern(None, predicate, None):
+                self._labels.setdefault(quad.subject, []).append(quad.triple)
 
     def triples(self, subject: ox.NamedNode | ox.BlankNode) -> list[ox.Triple]:
         return [q.triple for q in self.store.quads_for_pattern(subject, None, None)]
 
     def labels(self, node: ox.NamedNode) -> list[ox.Triple]:
-        found = self._labels.get(node)
-        if found is None:
-            found = [
-                q.triple
-                for predicate in LABELS
-                for q in self.store.quads_for_pattern(node, predicate, None)
-            ]
-            self._labels[node] = found
-        return found
+        return self._labels.get(node, [])
 
     def describe(self, thing: ox.NamedNode) -> set[ox.Triple]:
         out: set[ox.Triple] = set()
