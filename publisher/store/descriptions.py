@@ -48,6 +48,7 @@ INCOMING_PER_PAGE = 500
 PAGE_BYTES = 1 << 20
 _MAP_GROWTH = 1 << 30
 _LONGEST_KEY = 400
+SERIAL_BELOW = 2000  # resources: fewer are walked in this process (no pool to start)
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
     env = lmdb.open(str(out), subdir=False, map_size=_MAP_GROWTH, lock=False,
                     writemap=False, sync=False, metasync=False)  # fmt: skip
     try:
-        if workers <= 1 or len(things) < 2000:
+        if workers <= 1 or len(things) < SERIAL_BELOW:
             _put_all(env, records(store, things, paging))
         else:
             chunk = max(500, len(things) // (workers * 8))
