@@ -142,10 +142,18 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
     IRIs ``x``, with the labels of those ``x`` that nothing else needs, are spread over the
     pages in ``x`` order; every page also holds everything else (the resource's own
     triples, so each page stands alone)."""
+    rest, slices = _pieces(thing, triples, paging)
+    return [rest + part for part in slices]
+
+
+def _pieces(
+    thing: str, triples: Iterable[ox.Triple], paging: Paging
+) -> tuple[list[ox.Triple], list[list[ox.Triple]]]:
+    """:func:`paginate`'s pages as what every page holds and what each page adds."""
     this = ox.NamedNode(thing)
     triples = set(triples)
     if len(triples) <= min(paging.incoming_per_page, paging.page_bytes // 2000):
-        return [list(triples)]  # too few to need pages (most resources)
+        return [], [list(triples)]  # too few to need pages (most resources)
     linking: dict[ox.NamedNode, list[ox.Triple]] = {}
     for triple in triples:
         subject = triple.subject
@@ -153,7 +161,7 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
             linking.setdefault(subject, []).append(triple)
     small = len(triples) < paging.page_bytes // 2000 or _size(triples) <= paging.page_bytes
     if len(linking) <= paging.incoming_per_page and small:
-        return [list(triples)]
+        return [], [list(triples)]
     moved = {t for group in linking.values() for t in group}
     needed = {  # what the rest mentions besides the linking resources' labels
         term
@@ -179,7 +187,7 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
             count, size = 0, 0
         slices[-1] += group
         count, size = count + 1, size + grown
-    return [rest + part for part in slices]
+    return rest, slices
 
 
 def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
@@ -194,20 +202,33 @@ def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, 
     return key
 
 
-def in_reading_order(thing: str, triples: Iterable[ox.Triple]) -> bytes:
-    """``triples`` in N-Triples, in :func:`reading_order`, by sorting the serialised lines:
-    the same order (a term's text ends with ``>``, ``"``, a language tag or an identifier,
-    so comparing ``"s p o .\\n"`` lines compares the terms one after the other, and ``<``
-    sorts before ``_``) at a fraction of the cost of a Python key per triple."""
+def _sorted_lines(thing: str, triples: Iterable[ox.Triple]) -> tuple[list[bytes], list[bytes]]:
+    """The N-Triples lines of ``thing``'s own triples and of the others, each sorted: in
+    :func:`reading_order` once joined, by sorting the serialised lines (a term's text ends
+    with ``>``, ``"``, a language tag or an identifier, so comparing ``"s p o .\\n"`` lines
+    compares the terms one after the other, and ``<`` sorts before ``_``) at a fraction of
+    the cost of a Python key per triple."""
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    own = f"<{thing}> ".encode()
-    first: list[bytes] = []
-    rest: list[bytes] = []
+    prefix = f"<{thing}> ".encode()
+    own: list[bytes] = []
+    others: list[bytes] = []
     for line in body.split(b"\n")[:-1]:
-        (first if line.startswith(own) else rest).append(line + b"\n")
-    first.sort()
-    rest.sort()
-    return b"".join(first) + b"".join(rest)
+        (own if line.startswith(prefix) else others).append(line + b"\n")
+    own.sort()
+    others.sort()
+    return own, others
+
+
+def _page_bodies(
+    thing: str, rest: list[ox.Triple], slices: list[list[ox.Triple]]
+) -> Iterator[bytes]:
+    """Each page (``rest`` + a slice) in reading order; ``rest`` is serialised and sorted
+    once: a hub's can be megabytes, repeated on every page (merging two sorted runs is
+    linear)."""
+    shared_own, shared_others = _sorted_lines(thing, rest) if rest else ([], [])
+    for part in slices:
+        own, others = _sorted_lines(thing, part)
+        yield b"".join(sorted(shared_own + own)) + b"".join(sorted(shared_others + others))
 
 
 def _size(triples: Iterable[ox.Triple]) -> int:
@@ -232,10 +253,10 @@ def records(
     walker = Walker(store)
     for thing in things:
         this = ox.NamedNode(thing)
-        pages = paginate(thing, walker.describe(this), paging)
-        head = f"{len(pages)}\n".encode()
-        for number, page in enumerate(pages, 1):
-            yield _key(thing, number), head + zlib.compress(in_reading_order(thing, page), 1)
+        rest, slices = _pieces(thing, walker.describe(this), paging)
+        head = f"{len(slices)}\n".encode()
+        for number, body in enumerate(_page_bodies(thing, rest, slices), 1):
+            yield _key(thing, number), head + zlib.compress(body, 1)
 
 
 def _key(thing: str, number: int) -> bytes:
