@@ -247,10 +247,11 @@ def subjects(store: ox.Store) -> list[str]:
 
 
 def records(
-    store: ox.Store, things: Iterable[str], paging: Paging
+    store: ox.Store | Walker, things: Iterable[str], paging: Paging
 ) -> Iterator[tuple[bytes, bytes]]:
-    """(key, value) of every page of every thing's description."""
-    walker = Walker(store)
+    """(key, value) of every page of every thing's description (a walker made once
+    serves every slice: it reads every label when made)."""
+    walker = store if isinstance(store, Walker) else Walker(store)
     for thing in things:
         this = ox.NamedNode(thing)
         rest, slices = _pieces(thing, walker.describe(this), paging)
@@ -265,7 +266,7 @@ def _key(thing: str, number: int) -> bytes:
     return key if len(key) <= _LONGEST_KEY else b"\1" + hashlib.sha256(key).digest()
 
 
-_worker_store: ox.Store | None = None
+_worker: Walker | None = None
 
 
 def _load(dataset: Path) -> ox.Store:
@@ -275,36 +276,36 @@ def _load(dataset: Path) -> ox.Store:
 
 
 def _start(dataset: Path) -> None:
-    global _worker_store
-    _worker_store = _load(dataset)
+    global _worker
+    _worker = Walker(_load(dataset))
 
 
 def _slice(job: tuple[list[str], Paging]) -> list[tuple[bytes, bytes]]:
-    assert _worker_store is not None
-    return list(records(_worker_store, *job))
+    assert _worker is not None
+    return list(records(_worker, *job))
 
 
 def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
     """``out`` (an LMDB file) with every description of ``dataset`` (N-Quads); with
     ``workers`` > 1 the walk is spread over processes (see :func:`_pool`). Returns the
     number of described resources."""
-    global _worker_store
-    store = _load(dataset)
-    things = subjects(store)
+    global _worker
+    walker = Walker(_load(dataset))
+    things = subjects(walker.store)
     env = lmdb.open(str(out), subdir=False, map_size=_MAP_GROWTH, lock=False,
                     writemap=False, sync=False, metasync=False)  # fmt: skip
     try:
         if workers <= 1 or len(things) < SERIAL_BELOW:
-            _put_all(env, records(store, things, paging))
+            _put_all(env, records(walker, things, paging))
         else:
             chunk = max(500, len(things) // (workers * 8))
             jobs = [(things[i : i + chunk], paging) for i in range(0, len(things), chunk)]
-            _worker_store = store  # what forked workers inherit
+            _worker = walker  # what forked workers inherit
             try:
                 with _pool(dataset, workers) as pool:
                     _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
             finally:
-                _worker_store = None
+                _worker = None
         env.sync(True)
     finally:
         env.close()
