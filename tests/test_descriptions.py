@@ -6,6 +6,7 @@ without them (older builds, hand-made ones) is served through the CONSTRUCT."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.request
 import zlib
@@ -183,9 +184,7 @@ def test_the_two_ways_give_isomorphic_pages(synthetic_dist, tmp_path):
         )
         with running(create_app(config)) as address:
             bodies[name] = [
-                Graph().parse(
-                    data=get(f"http://{address}{path}.ttl?page={n}")[2], format="turtle"
-                )
+                Graph().parse(data=get(f"http://{address}{path}.ttl?page={n}")[2], format="turtle")
                 for n in range(1, pages + 1)
             ]
     for stored, constructed in zip(bodies["lmdb"], bodies["construct"], strict=True):
@@ -199,3 +198,46 @@ def test_iris_longer_than_an_lmdb_key_are_looked_up_by_digest(synthetic_dist):
         for path in ("/id/" + "a" * 600, "/doc/id/" + quote("é" * 400) + ".ttl"):
             assert get(f"http://{address}{path}")[0] == 404
     assert Descriptions(synthetic_dist / DESCRIPTIONS_FILE).page("x:" + "b" * 600).pages == 0
+
+
+def test_pages_are_stored_in_reading_order(synthetic_dist):
+    """The stored pages (the build sorts serialised lines, sharing the part every page
+    holds) are the CONSTRUCT's pages sorted by reading_order (as the CONSTRUCT path
+    serves them), byte for byte, for every resource and page."""
+    store = served_store(synthetic_dist)
+    things = descriptions.subjects(store)
+    stored = dict(descriptions.records(store, things, SMALL_PAGES))
+    for thing in things:
+        key = descriptions.reading_order(ox.NamedNode(thing))
+        construct = set(store.query(describe_query(thing)))
+        for number, page in enumerate(paginate(thing, construct, SMALL_PAGES), 1):
+            expected = ox.serialize(sorted(page, key=key), format=ox.RdfFormat.N_TRIPLES)
+            body = zlib.decompress(stored[descriptions._key(thing, number)].partition(b"\n")[2])
+            assert body == expected, (thing, number)
+
+
+def pages_without_blank_ids(path: Path) -> dict[bytes, tuple[bytes, list[bytes]]]:
+    """Every record of an LMDB file: its page count and its lines, blank node identifiers
+    blanked (each load of dataset.nq names blank nodes anew, and blank nodes' lines are
+    ordered by identifier: the order itself is held by the test above)."""
+    env = Descriptions(path)._env
+    with env.begin() as txn:
+        records = {k: v.partition(b"\n") for k, v in txn.cursor()}
+    return {
+        key: (head, sorted(re.sub(rb"_:[0-9a-f]+", b"_:", line) for line in
+                           zlib.decompress(body).split(b"\n")))
+        for key, (head, _, body) in records.items()
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["forked", "spawned beside a thread"])
+def test_workers_write_what_one_process_writes(synthetic_dist, tmp_path, monkeypatch, threads):
+    """The walk spread over processes (forked after the one load, or spawned when the
+    process has other threads) stores the same pages."""
+    dataset = synthetic_dist / "dataset.nq"
+    alone, pooled = tmp_path / "alone.lmdb", tmp_path / "pooled.lmdb"
+    assert descriptions.write(dataset, alone, SMALL_PAGES, workers=1) > 400
+    monkeypatch.setattr(descriptions, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(descriptions.threading, "active_count", lambda: threads)
+    assert descriptions.write(dataset, pooled, SMALL_PAGES, workers=2) > 400
+    assert pages_without_blank_ids(pooled) == pages_without_blank_ids(alone)

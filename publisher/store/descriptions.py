@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -47,6 +48,7 @@ INCOMING_PER_PAGE = 500
 PAGE_BYTES = 1 << 20
 _MAP_GROWTH = 1 << 30
 _LONGEST_KEY = 400
+SERIAL_BELOW = 2000  # resources: fewer are walked in this process (no pool to start)
 
 
 @dataclass(frozen=True)
@@ -77,26 +79,22 @@ class Page:
 
 # --- the walk ------------------------------------------------------------------------------
 class Walker:
-    """The native equivalent of the describe CONSTRUCT over one pyoxigraph store (the
-    labels of the IRIs met are remembered: vocabulary concepts are met again and again)."""
+    """The native equivalent of the describe CONSTRUCT over one pyoxigraph store. The
+    labels of every IRI are read in one pass when the walker is made: vocabulary concepts
+    are met again and again, and most IRIs met have none."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
-        self._labels: dict[ox.NamedNode, list[ox.Triple]] = {}
+        self._labels: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
+        for predicate in LABELS:
+            for quad in store.quads_for_pattern(None, predicate, None):
+                self._labels.setdefault(quad.subject, []).append(quad.triple)
 
     def triples(self, subject: ox.NamedNode | ox.BlankNode) -> list[ox.Triple]:
         return [q.triple for q in self.store.quads_for_pattern(subject, None, None)]
 
     def labels(self, node: ox.NamedNode) -> list[ox.Triple]:
-        found = self._labels.get(node)
-        if found is None:
-            found = [
-                q.triple
-                for predicate in LABELS
-                for q in self.store.quads_for_pattern(node, predicate, None)
-            ]
-            self._labels[node] = found
-        return found
+        return self._labels.get(node, [])
 
     def describe(self, thing: ox.NamedNode) -> set[ox.Triple]:
         out: set[ox.Triple] = set()
@@ -144,10 +142,18 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
     IRIs ``x``, with the labels of those ``x`` that nothing else needs, are spread over the
     pages in ``x`` order; every page also holds everything else (the resource's own
     triples, so each page stands alone)."""
+    rest, slices = _pieces(thing, triples, paging)
+    return [rest + part for part in slices]
+
+
+def _pieces(
+    thing: str, triples: Iterable[ox.Triple], paging: Paging
+) -> tuple[list[ox.Triple], list[list[ox.Triple]]]:
+    """:func:`paginate`'s pages as what every page holds and what each page adds."""
     this = ox.NamedNode(thing)
     triples = set(triples)
     if len(triples) <= min(paging.incoming_per_page, paging.page_bytes // 2000):
-        return [list(triples)]  # too few to need pages (most resources)
+        return [], [list(triples)]  # too few to need pages (most resources)
     linking: dict[ox.NamedNode, list[ox.Triple]] = {}
     for triple in triples:
         subject = triple.subject
@@ -155,7 +161,7 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
             linking.setdefault(subject, []).append(triple)
     small = len(triples) < paging.page_bytes // 2000 or _size(triples) <= paging.page_bytes
     if len(linking) <= paging.incoming_per_page and small:
-        return [list(triples)]
+        return [], [list(triples)]
     moved = {t for group in linking.values() for t in group}
     needed = {  # what the rest mentions besides the linking resources' labels
         term
@@ -181,7 +187,7 @@ def paginate(thing: str, triples: Iterable[ox.Triple], paging: Paging) -> list[l
             count, size = 0, 0
         slices[-1] += group
         count, size = count + 1, size + grown
-    return [rest + part for part in slices]
+    return rest, slices
 
 
 def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
@@ -194,6 +200,35 @@ def reading_order(thing: ox.NamedNode) -> Callable[[ox.Triple], tuple[int, str, 
         return (rank, str(s), str(triple.predicate), str(triple.object))
 
     return key
+
+
+def _sorted_lines(thing: str, triples: Iterable[ox.Triple]) -> tuple[list[bytes], list[bytes]]:
+    """The N-Triples lines of ``thing``'s own triples and of the others, each sorted: in
+    :func:`reading_order` once joined, by sorting the serialised lines (a term's text ends
+    with ``>``, ``"``, a language tag or an identifier, so comparing ``"s p o .\\n"`` lines
+    compares the terms one after the other, and ``<`` sorts before ``_``) at a fraction of
+    the cost of a Python key per triple."""
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    prefix = f"<{thing}> ".encode()
+    own: list[bytes] = []
+    others: list[bytes] = []
+    for line in body.split(b"\n")[:-1]:
+        (own if line.startswith(prefix) else others).append(line + b"\n")
+    own.sort()
+    others.sort()
+    return own, others
+
+
+def _page_bodies(
+    thing: str, rest: list[ox.Triple], slices: list[list[ox.Triple]]
+) -> Iterator[bytes]:
+    """Each page (``rest`` + a slice) in reading order; ``rest`` is serialised and sorted
+    once: a hub's can be megabytes, repeated on every page (merging two sorted runs is
+    linear)."""
+    shared_own, shared_others = _sorted_lines(thing, rest) if rest else ([], [])
+    for part in slices:
+        own, others = _sorted_lines(thing, part)
+        yield b"".join(sorted(shared_own + own)) + b"".join(sorted(shared_others + others))
 
 
 def _size(triples: Iterable[ox.Triple]) -> int:
@@ -212,17 +247,16 @@ def subjects(store: ox.Store) -> list[str]:
 
 
 def records(
-    store: ox.Store, things: Iterable[str], paging: Paging
+    store: ox.Store | Walker, things: Iterable[str], paging: Paging
 ) -> Iterator[tuple[bytes, bytes]]:
-    """(key, value) of every page of every thing's description."""
-    walker = Walker(store)
+    """(key, value) of every page of every thing's description (a walker made once
+    serves every slice: it reads every label when made)."""
+    walker = store if isinstance(store, Walker) else Walker(store)
     for thing in things:
         this = ox.NamedNode(thing)
-        pages = paginate(thing, walker.describe(this), paging)
-        head = f"{len(pages)}\n".encode()
-        for number, page in enumerate(pages, 1):
-            page.sort(key=reading_order(this))
-            body = ox.serialize(page, format=ox.RdfFormat.N_TRIPLES) or b""
+        rest, slices = _pieces(thing, walker.describe(this), paging)
+        head = f"{len(slices)}\n".encode()
+        for number, body in enumerate(_page_bodies(thing, rest, slices), 1):
             yield _key(thing, number), head + zlib.compress(body, 1)
 
 
@@ -232,7 +266,7 @@ def _key(thing: str, number: int) -> bytes:
     return key if len(key) <= _LONGEST_KEY else b"\1" + hashlib.sha256(key).digest()
 
 
-_worker_store: ox.Store | None = None
+_worker: Walker | None = None
 
 
 def _load(dataset: Path) -> ox.Store:
@@ -242,41 +276,54 @@ def _load(dataset: Path) -> ox.Store:
 
 
 def _start(dataset: Path) -> None:
-    global _worker_store
-    _worker_store = _load(dataset)
+    global _worker
+    _worker = Walker(_load(dataset))
 
 
 def _slice(job: tuple[list[str], Paging]) -> list[tuple[bytes, bytes]]:
-    assert _worker_store is not None
-    return list(records(_worker_store, *job))
+    assert _worker is not None
+    return list(records(_worker, *job))
 
 
 def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
     """``out`` (an LMDB file) with every description of ``dataset`` (N-Quads); with
-    ``workers`` > 1 the walk is spread over processes that each load the data. Returns the
+    ``workers`` > 1 the walk is spread over processes (see :func:`_pool`). Returns the
     number of described resources."""
-    store = _load(dataset)
-    things = subjects(store)
+    global _worker
+    walker = Walker(_load(dataset))
+    things = subjects(walker.store)
     env = lmdb.open(str(out), subdir=False, map_size=_MAP_GROWTH, lock=False,
                     writemap=False, sync=False, metasync=False)  # fmt: skip
     try:
-        if workers <= 1 or len(things) < 2000:
-            _put_all(env, records(store, things, paging))
+        if workers <= 1 or len(things) < SERIAL_BELOW:
+            _put_all(env, records(walker, things, paging))
         else:
-            del store
             chunk = max(500, len(things) // (workers * 8))
             jobs = [(things[i : i + chunk], paging) for i in range(0, len(things), chunk)]
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start,
-                initargs=(dataset,),
-            ) as pool:
-                _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
+            _worker = walker  # what forked workers inherit
+            try:
+                with _pool(dataset, workers) as pool:
+                    _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
+            finally:
+                _worker = None
         env.sync(True)
     finally:
         env.close()
     return len(things)
+
+
+def _pool(dataset: Path, workers: int) -> ProcessPoolExecutor:
+    """Forked workers share the store this process loaded (copy-on-write: no second
+    load, no re-import). A process with other threads (a build inside a server) may not
+    fork safely: its workers are spawned and each loads ``dataset``."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(dataset,),
+    )
 
 
 def _put_all(env: lmdb.Environment, items: Iterable[tuple[bytes, bytes]]) -> None:
