@@ -300,9 +300,12 @@ def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
         else:
             chunk = max(500, len(things) // (workers * 8))
             jobs = [(things[i : i + chunk], paging) for i in range(0, len(things), chunk)]
-            _worker = walker  # what forked workers inherit
+            forking = _can_fork()
+            # forked workers inherit this process's store; spawned ones load their own, so
+            # this copy is dropped first
+            _worker, walker = (walker, walker) if forking else (None, None)
             try:
-                with _pool(dataset, workers) as pool:
+                with _pool(dataset, workers, forking) as pool:
                     _put_all(env, (r for batch in pool.map(_slice, jobs) for r in batch))
             finally:
                 _worker = None
@@ -312,11 +315,15 @@ def write(dataset: Path, out: Path, paging: Paging, workers: int = 1) -> int:
     return len(things)
 
 
-def _pool(dataset: Path, workers: int) -> ProcessPoolExecutor:
+def _can_fork() -> bool:
+    """A process with other threads (a build inside a server) may not fork safely."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pool(dataset: Path, workers: int, forking: bool) -> ProcessPoolExecutor:
     """Forked workers share the store this process loaded (copy-on-write: no second
-    load, no re-import). A process with other threads (a build inside a server) may not
-    fork safely: its workers are spawned and each loads ``dataset``."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    load, no re-import); spawned ones each load ``dataset``."""
+    if forking:
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     return ProcessPoolExecutor(
         max_workers=workers,
