@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyshacl import validate
 from rdflib import Graph, Literal, Namespace, URIRef, namespace
 
 from publisher.build import BuildError, build
 from publisher.config import load_config
+from publisher.mqa import Semic
 
 ROOT = Path(__file__).resolve().parents[1]
 SEMIC = ROOT / "shapes" / "dcat-ap-3.0.1"
@@ -134,26 +134,8 @@ def test_configured_contact_point_replaces_the_publishers(tmp_path):
 
 # --- the official SEMIC DCAT-AP 3.0.1 shapes --------------------------------------------
 @pytest.fixture(scope="module")
-def semic() -> tuple[Graph, Graph, Graph]:
-    return (Graph().parse(SEMIC / "shapes.ttl"), Graph().parse(SEMIC / "subclasses.ttl"),
-            Graph().parse(SEMIC / "codelist-types.ttl"))  # fmt: skip
-
-
-def semic_violations(graph: Graph, semic: tuple[Graph, Graph, Graph]) -> list[str]:
-    """Violations on the nodes the document describes (the EU code lists loaded beside it,
-    as a harvester has them, have results of their own that are not ours)."""
-    shapes, ontology, codelists = semic
-    described = set(graph.subjects())
-    _conforms, report, _text = validate(
-        graph + codelists, shacl_graph=shapes, ont_graph=ontology, inference="none"
-    )
-    found = []
-    for result in report.subjects(SH.resultSeverity, SH.Violation):
-        focus = report.value(result, SH.focusNode)
-        if focus in described:
-            path = report.value(result, SH.resultPath)
-            found.append(f"{focus} {path}: {report.value(result, SH.resultMessage)}")
-    return found
+def semic() -> Semic:
+    return Semic.load(SEMIC)
 
 
 @pytest.mark.parametrize("which", ["demo_http", "la_http"])
@@ -163,7 +145,7 @@ def test_semic_shapes_pass_on_the_served_catalogue(which, accept, request, semic
     assert reply.status == 200
     graph = Graph().parse(data=reply.body, format=RDFLIB[accept])
     assert len(_datasets(graph)) >= 2
-    assert semic_violations(graph, semic) == []
+    assert semic.violations(graph) == []
 
 
 def _catalogue_things(graph: Graph) -> list[URIRef]:
@@ -186,7 +168,7 @@ def test_semic_shapes_pass_on_every_dataset_and_distribution_document(
         reply = send("GET", "/doc/" + str(thing).removeprefix(BASE), headers={"Accept": accept})
         assert reply.status == 200, thing
         graph = Graph().parse(data=reply.body, format=RDFLIB[accept])
-        assert semic_violations(graph, semic) == [], thing
+        assert semic.violations(graph) == [], thing
         for size in catalogue.objects(thing, DCAT.byteSize):
             assert list(graph.objects(thing, DCAT.byteSize)) == [size]
             assert size.datatype == URIRef("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")
