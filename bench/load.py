@@ -179,6 +179,8 @@ def start_server(
 
 
 def stop_server(server: subprocess.Popen) -> None:
+    """SIGTERM, then kill what is left; a server that leads its own session has its whole
+    process group killed (a master stopped first would orphan its workers)."""
     if server.poll() is None:
         server.send_signal(signal.SIGTERM)
         try:
@@ -186,6 +188,9 @@ def stop_server(server: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(server.pid) == server.pid:
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def get(port: int, path: str, accept: str = "*/*") -> tuple[int, bytes]:

@@ -18,11 +18,9 @@ Loopback only; every phase is bounded; every process started is stopped by PID.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,17 +33,15 @@ from urllib.parse import urlencode
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.load import free_port, stop_server
+
 HEAVY = (  # heavy but legitimate over 1M triples: a full sort, a full grouping
     "SELECT * WHERE { ?s ?p ?o } ORDER BY RAND() # ",
     "SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s ORDER BY DESC(?n) # ",
 )
 PAGES = ("/", "/doc/vocab/role/member")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str, client: str, timeout: float = 60) -> tuple[int, bytes]:
@@ -152,14 +148,7 @@ def run(dist: Path, extra: str, seconds: float, kill_above_mb: float) -> list[tu
         for name, result in (("16 heavy queries", heavy), ("16 uncached pages", pages)):
             rows.append((extra or "(defaults)", limits, name, idle, result))
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # any worker left behind
+        stop_server(process)
         log.close()
     return rows
 
